@@ -1,0 +1,49 @@
+// Builds the shipped bundles into dist/ and, with --tests, transpiles every TypeScript file into out/
+// (one file per source file) so that mocha can load the unit tests against the sources.
+import { build } from 'esbuild';
+import { copyFileSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, dirname } from 'node:path';
+
+const require = createRequire(import.meta.url);
+const root = dirname(dirname(new URL(import.meta.url).pathname));
+const withTests = process.argv.includes('--tests') || process.argv.includes('--tests-only');
+const withBundle = !process.argv.includes('--tests-only');
+
+function listTs(dir) {
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    const full = join(dir, name);
+    if (statSync(full).isDirectory()) {
+      if (name !== 'fixtures' && name !== 'node_modules') out.push(...listTs(full));
+    } else if (name.endsWith('.ts') && !name.endsWith('.d.ts')) {
+      out.push(full);
+    }
+  }
+  return out;
+}
+
+/** The grammar and runtime wasm files are loaded from beside the bundle at run time, never downloaded. */
+function copyWasm(toDir) {
+  mkdirSync(toDir, { recursive: true });
+  copyFileSync(require.resolve('web-tree-sitter/web-tree-sitter.wasm'), join(toDir, 'web-tree-sitter.wasm'));
+  copyFileSync(require.resolve('tree-sitter-python/tree-sitter-python.wasm'), join(toDir, 'tree-sitter-python.wasm'));
+}
+
+const common = { platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, logLevel: 'warning' };
+
+if (withBundle) await build({
+  ...common,
+  bundle: true,
+  entryPoints: { cli: join(root, 'server/src/cli/main.ts') },
+  outdir: join(root, 'dist'),
+  banner: { js: '#!/usr/bin/env node' },
+  external: ['vscode'],
+  minify: false,
+});
+if (withBundle) copyWasm(join(root, 'dist'));
+
+if (withTests) {
+  const entries = [...listTs(join(root, 'server/src')), ...listTs(join(root, 'test'))];
+  await build({ ...common, bundle: false, entryPoints: entries, outdir: join(root, 'out'), outbase: root });
+}

@@ -1,0 +1,69 @@
+import { extname } from 'node:path';
+import { ConfigParseError, parseJsonConfig, parseYamlConfig, type ConfigSource } from './config/source';
+import { NotebookError, NotebookProgram, readNotebook } from './notebook';
+import { parsePython } from './python/parser';
+import { PythonSource } from './python/source';
+
+export type DocumentKind = 'python' | 'notebook' | 'yaml' | 'json';
+
+/** Larger documents are reported and skipped: no training script is this big. */
+export const MAX_DOCUMENT_CHARS = 8 * 1024 * 1024;
+
+export function documentKindOf(path: string): DocumentKind | null {
+  switch (extname(path).toLowerCase()) {
+    case '.py':
+    case '.pyi':
+      return 'python';
+    case '.ipynb':
+      return 'notebook';
+    case '.yaml':
+    case '.yml':
+      return 'yaml';
+    case '.json':
+      return 'json';
+    default:
+      return null;
+  }
+}
+
+/** A document parsed once, ready for any number of rule runs. */
+export type Analysis =
+  | { kind: 'python'; text: string; python: PythonSource }
+  | { kind: 'notebook'; text: string; notebook: NotebookProgram; python: PythonSource }
+  | { kind: 'config'; text: string; config: ConfigSource }
+  /** Parsing was skipped because no rule can match the text (see Rule.triggers). */
+  | { kind: 'skipped'; text: string }
+  | { kind: 'error'; text: string; message: string };
+
+/**
+ * Parses a document. `mayMatch` tells, from the raw text, whether any enabled rule could find
+ * something; when it cannot, parsing is skipped.
+ */
+export function analyze(kind: DocumentKind, text: string, mayMatch: (text: string) => boolean = () => true): Analysis {
+  if (text.length > MAX_DOCUMENT_CHARS) {
+    return { kind: 'error', text, message: `file too large to analyse (${(text.length / 1048576).toFixed(1)} MB; the limit is ${MAX_DOCUMENT_CHARS / 1048576} MB)` };
+  }
+  if (text.includes('\u0000')) return { kind: 'error', text, message: 'binary file (contains NUL bytes), not analysed' };
+  try {
+    switch (kind) {
+      case 'python': {
+        if (!mayMatch(text)) return { kind: 'skipped', text };
+        return { kind: 'python', text, python: new PythonSource(text, parsePython(text)) };
+      }
+      case 'notebook': {
+        const notebook = new NotebookProgram(readNotebook(text));
+        if (!mayMatch(notebook.text)) return { kind: 'skipped', text };
+        return { kind: 'notebook', text, notebook, python: new PythonSource(notebook.text, parsePython(notebook.text)) };
+      }
+      case 'yaml':
+      case 'json': {
+        // Configs are always parsed (it is cheap) so that a broken one is reported either way.
+        const config = kind === 'yaml' ? parseYamlConfig(text) : parseJsonConfig(text);
+        return { kind: 'config', text, config };
+      }
+    }
+  } catch (error) {
+    if (error instanceof NotebookError || error instanceof ConfigParseError) return { kind: 'error', text, message: error.message };
+    throw error;
+  }
+}

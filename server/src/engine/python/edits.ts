@@ -1,0 +1,110 @@
+import { indentOf } from '../text';
+import type { OffsetEdit } from '../types';
+import type { PythonSource } from './source';
+import { field, type PyNode } from './tree';
+
+/** Replaces a node's text. */
+export function replaceNode(node: PyNode, newText: string): OffsetEdit {
+  return { start: node.start, end: node.end, newText };
+}
+
+/**
+ * Adds `keyword=value` to a call's arguments, following the call's layout: one argument per line
+ * stays one per line (with the same indentation), a one-line call stays on one line, and a trailing
+ * comma is kept. Returns null for calls whose arguments are not a plain list (`f(x for x in y)`).
+ */
+export function addKeywordArgument(source: PythonSource, call: PyNode, argumentText: string): OffsetEdit | null {
+  const args = field(call, 'arguments');
+  if (!args || args.type !== 'argument_list') return null;
+  const open = args.children[0];
+  const close = args.children[args.children.length - 1];
+  if (open?.type !== '(' || close?.type !== ')') return null;
+  const items = args.children.filter((c) => c.named && c.type !== 'comment');
+  if (items.length === 0) return { start: open.end, end: open.end, newText: argumentText };
+  const last = items[items.length - 1];
+  const after = args.children[args.children.indexOf(last) + 1];
+  const trailingComma = after?.type === ',';
+  const lastLine = source.lines.positionAt(last.start).line;
+  const closeLine = source.lines.positionAt(close.start).line;
+  const lastStartsItsLine = source.lines.lineText(lastLine).slice(0, source.lines.positionAt(last.start).character).trim() === '';
+  const oneArgumentPerLine = closeLine > lastLine && lastStartsItsLine;
+  if (oneArgumentPerLine) {
+    const indent = indentOf(source.lines.lineText(lastLine));
+    const eol = source.lines.eol;
+    return trailingComma
+      ? { start: after.end, end: after.end, newText: `${eol}${indent}${argumentText},` }
+      : { start: last.end, end: last.end, newText: `,${eol}${indent}${argumentText}` };
+  }
+  return trailingComma
+    ? { start: after.end, end: after.end, newText: ` ${argumentText}` }
+    : { start: last.end, end: last.end, newText: `, ${argumentText}` };
+}
+
+/** The statement node that contains a node (the child of a block or of the module). */
+export function enclosingStatement(node: PyNode): PyNode {
+  let current = node;
+  while (current.parent && current.parent.type !== 'block' && current.parent.type !== 'module') current = current.parent;
+  return current;
+}
+
+/** Inserts whole lines above the statement holding `node`, indented like it. */
+export function insertLinesBefore(source: PythonSource, node: PyNode, lines: string[]): OffsetEdit {
+  const statement = enclosingStatement(node);
+  const line = source.lines.positionAt(statement.start).line;
+  const indent = indentOf(source.lines.lineText(line));
+  const eol = source.lines.eol;
+  const start = source.lines.lineStart(line);
+  return { start, end: start, newText: lines.map((l) => `${indent}${l}${eol}`).join('') };
+}
+
+/** Inserts whole lines below the statement holding `node`, indented like it. */
+export function insertLinesAfter(source: PythonSource, node: PyNode, lines: string[]): OffsetEdit {
+  const statement = enclosingStatement(node);
+  const firstLine = source.lines.positionAt(statement.start).line;
+  const lastLine = source.lines.positionAt(statement.end).line;
+  const indent = indentOf(source.lines.lineText(firstLine));
+  const eol = source.lines.eol;
+  const end = source.lines.lineEnd(lastLine);
+  return { start: end, end, newText: lines.map((l) => `${eol}${indent}${l}`).join('') };
+}
+
+/** Whether the module already has exactly this top-level import line (ignoring spacing). */
+export function hasImportLine(source: PythonSource, importLine: string): boolean {
+  const wanted = importLine.replace(/\s+/g, ' ').trim();
+  for (const kind of ['import_statement', 'import_from_statement']) {
+    for (const node of source.nodes(kind)) {
+      if (source.textOf(node).replace(/\s+/g, ' ').trim() === wanted) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * Adds an import line after the module's last top-level import (or after the docstring and
+ * `from __future__` lines when there is none). Returns null when the line is already there.
+ */
+export function ensureImport(source: PythonSource, importLine: string): OffsetEdit | null {
+  if (hasImportLine(source, importLine)) return null;
+  const eol = source.lines.eol;
+  const topLevel = source.root.children;
+  let anchor: PyNode | null = null;
+  for (const statement of topLevel) {
+    if (statement.type === 'import_statement' || statement.type === 'import_from_statement' || statement.type === 'future_import_statement') {
+      anchor = statement;
+    }
+  }
+  if (!anchor) {
+    const first = topLevel.find((s) => s.type !== 'comment');
+    const isDocstring = first?.type === 'expression_statement' && first.children[0]?.type === 'string';
+    if (isDocstring) anchor = first!;
+  }
+  if (anchor) {
+    const end = source.lines.lineEnd(source.lines.positionAt(anchor.end).line);
+    return { start: end, end, newText: `${eol}${importLine}` };
+  }
+  // No import and no docstring: put it on the first line that is not a comment (shebang, coding, licence).
+  let line = 0;
+  while (line < source.lines.lineCount - 1 && /^\s*#/.test(source.lines.lineText(line))) line++;
+  const start = source.lines.lineStart(line);
+  return { start, end: start, newText: `${importLine}${eol}` };
+}

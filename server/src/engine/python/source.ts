@@ -1,0 +1,247 @@
+import { LineIndex } from '../text';
+import { canonicalName, NameTable } from './names';
+import { field, walk, type PyNode } from './tree';
+
+/** A literal value read from the syntax tree, or `undefined` when the node is not a plain literal. */
+export type Literal = string | number | boolean | null | Literal[] | { [key: string]: Literal };
+
+/** A string literal and the node that holds it (for constants: the literal where it is assigned). */
+export interface StringAt {
+  value: string;
+  node: PyNode;
+}
+
+/**
+ * One parsed Python program (a .py file, or a notebook's code cells joined in order) and the name
+ * resolution rules build on. Everything is computed once per text.
+ */
+export class PythonSource {
+  readonly lines: LineIndex;
+  readonly names: NameTable;
+  private readonly byType = new Map<string, PyNode[]>();
+  private cudaCache: boolean | undefined;
+
+  constructor(readonly text: string, readonly root: PyNode) {
+    this.lines = new LineIndex(text);
+    this.names = new NameTable(root, text);
+    walk(root, (node) => {
+      const list = this.byType.get(node.type);
+      if (list) list.push(node);
+      else this.byType.set(node.type, [node]);
+    });
+  }
+
+  textOf(node: PyNode): string {
+    return this.text.slice(node.start, node.end);
+  }
+
+  /** All nodes of a type, in source order. */
+  nodes(type: string): readonly PyNode[] {
+    return this.byType.get(type) ?? [];
+  }
+
+  /**
+   * The library name an expression refers to through the file's imports, e.g. `nn.DataParallel`
+   * after `import torch.nn as nn` is `torch.nn.DataParallel`. Null for the file's own names.
+   */
+  qualifiedName(expr: PyNode | null): string | null {
+    if (!expr) return null;
+    if (expr.type === 'identifier') {
+      const binding = this.names.bindingAt(this.textOf(expr), expr.start);
+      return binding?.kind === 'import' ? canonicalName(binding.qualified) : null;
+    }
+    if (expr.type === 'attribute') {
+      const base = this.qualifiedName(field(expr, 'object'));
+      const attribute = field(expr, 'attribute');
+      return base && attribute ? canonicalName(`${base}.${this.textOf(attribute)}`) : null;
+    }
+    return null;
+  }
+
+  /** Qualified name of what a call calls. */
+  calleeName(call: PyNode): string | null {
+    return this.qualifiedName(field(call, 'function'));
+  }
+
+  /**
+   * For `x.method(...)`: the qualified name of the call that created `x`, when `x` was assigned
+   * from a call, e.g. `trainer = Trainer(...)` → `transformers.Trainer`; else null.
+   */
+  receiverType(call: PyNode): string | null {
+    const callee = field(call, 'function');
+    if (callee?.type !== 'attribute') return null;
+    return this.instanceType(field(callee, 'object'));
+  }
+
+  /** The qualified name of the call an identifier was last assigned from. */
+  instanceType(expr: PyNode | null): string | null {
+    if (!expr) return null;
+    if (expr.type === 'call') return this.calleeName(expr);
+    if (expr.type !== 'identifier') return null;
+    const binding = this.names.bindingAt(this.textOf(expr), expr.start);
+    if (binding?.kind !== 'call') return null;
+    return this.calleeName(binding.call);
+  }
+
+  /** The method name of `x.method(...)`, or null for a plain function call. */
+  methodName(call: PyNode): string | null {
+    const callee = field(call, 'function');
+    if (callee?.type !== 'attribute') return null;
+    const attribute = field(callee, 'attribute');
+    return attribute ? this.textOf(attribute) : null;
+  }
+
+  /** Receiver expression of `x.method(...)`. */
+  receiver(call: PyNode): PyNode | null {
+    const callee = field(call, 'function');
+    return callee?.type === 'attribute' ? field(callee, 'object') : null;
+  }
+
+  private argumentNodes(call: PyNode): PyNode[] {
+    const args = field(call, 'arguments');
+    return args ? args.children.filter((c) => c.named && c.type !== 'comment') : [];
+  }
+
+  /** Positional arguments, in order (stops at the first `*args`, after which positions are unknown). */
+  positionalArgs(call: PyNode): PyNode[] {
+    const out: PyNode[] = [];
+    for (const arg of this.argumentNodes(call)) {
+      if (arg.type === 'list_splat' || arg.type === 'dictionary_splat') break;
+      if (arg.type !== 'keyword_argument') out.push(arg);
+    }
+    return out;
+  }
+
+  /** The `keyword_argument` node for `name=...`, if present. */
+  keywordArg(call: PyNode, name: string): PyNode | null {
+    for (const arg of this.argumentNodes(call)) {
+      if (arg.type !== 'keyword_argument') continue;
+      const key = field(arg, 'name');
+      if (key && this.textOf(key) === name) return arg;
+    }
+    return null;
+  }
+
+  /** The value of `name=...`, if present. */
+  keywordValue(call: PyNode, name: string): PyNode | null {
+    const arg = this.keywordArg(call, name);
+    return arg ? field(arg, 'value') : null;
+  }
+
+  /** The value passed as keyword `name` or at position `index`. */
+  argument(call: PyNode, name: string, index: number): PyNode | null {
+    return this.keywordValue(call, name) ?? this.positionalArgs(call)[index] ?? null;
+  }
+
+  /** Whether a call passes `*args` or `**kwargs`: then a missing keyword may be set after all. */
+  hasSplat(call: PyNode): boolean {
+    return this.argumentNodes(call).some((a) => a.type === 'list_splat' || a.type === 'dictionary_splat');
+  }
+
+  /** The text of a string literal with no interpolation, else undefined. */
+  stringLiteral(node: PyNode | null): string | undefined {
+    if (!node || node.type !== 'string') return undefined;
+    let value = '';
+    for (const child of node.children) {
+      if (child.type === 'interpolation') return undefined;
+      if (child.type === 'string_content' || child.type === 'escape_sequence') value += this.textOf(child);
+      if (child.type === 'string_start' && /[fF]/.test(this.textOf(child))) {
+        if (node.children.some((c) => c.type === 'interpolation')) return undefined;
+      }
+    }
+    return value;
+  }
+
+  /**
+   * A string the expression evaluates to: a literal, or a name assigned exactly once, from a
+   * literal, anywhere in the file (a module constant such as `MODEL = "gpt2-xl"`).
+   */
+  stringValue(expr: PyNode | null): StringAt | undefined {
+    if (!expr) return undefined;
+    const literal = this.stringLiteral(expr);
+    if (literal !== undefined) return { value: literal, node: expr };
+    if (expr.type !== 'identifier') return undefined;
+    const bindings = this.names.all(this.textOf(expr));
+    if (bindings.length !== 1 || bindings[0].kind !== 'value') return undefined;
+    const value = this.stringLiteral(bindings[0].value);
+    return value === undefined ? undefined : { value, node: bindings[0].value };
+  }
+
+  /** Plain literal values (numbers, strings, booleans, None, lists, tuples, dicts of literals). */
+  literal(node: PyNode | null): Literal | undefined {
+    if (!node) return undefined;
+    switch (node.type) {
+      case 'string':
+        return this.stringLiteral(node);
+      case 'integer': {
+        const value = Number(this.textOf(node).replace(/_/g, ''));
+        return Number.isFinite(value) ? value : undefined;
+      }
+      case 'float': {
+        const value = Number(this.textOf(node).replace(/_/g, ''));
+        return Number.isFinite(value) ? value : undefined;
+      }
+      case 'true':
+        return true;
+      case 'false':
+        return false;
+      case 'none':
+        return null;
+      case 'unary_operator': {
+        const operand = this.literal(field(node, 'argument'));
+        return typeof operand === 'number' && this.textOf(node).trimStart().startsWith('-') ? -operand : undefined;
+      }
+      case 'parenthesized_expression': {
+        const inner = node.children.find((c) => c.named);
+        return this.literal(inner ?? null);
+      }
+      case 'list':
+      case 'tuple':
+      case 'set': {
+        const items: Literal[] = [];
+        for (const child of node.children) {
+          if (!child.named || child.type === 'comment') continue;
+          const value = this.literal(child);
+          if (value === undefined) return undefined;
+          items.push(value);
+        }
+        return items;
+      }
+      case 'dictionary': {
+        const out: { [key: string]: Literal } = {};
+        for (const pair of node.children) {
+          if (pair.type === 'comment' || !pair.named) continue;
+          if (pair.type !== 'pair') return undefined;
+          const key = this.literal(field(pair, 'key'));
+          const value = this.literal(field(pair, 'value'));
+          if (typeof key !== 'string' || value === undefined) return undefined;
+          out[key] = value;
+        }
+        return out;
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  /**
+   * Whether the file names CUDA: a "cuda" device string, `.cuda()`, `torch.cuda.*`, or a GPU
+   * accelerator choice. CUDA-specific advice is given only in such files.
+   */
+  get usesCuda(): boolean {
+    if (this.cudaCache === undefined) this.cudaCache = this.computeUsesCuda();
+    return this.cudaCache;
+  }
+
+  private computeUsesCuda(): boolean {
+    for (const string of this.nodes('string')) {
+      const value = this.stringLiteral(string);
+      if (value !== undefined && /^(cuda(:\d+)?|gpu)$/i.test(value)) return true;
+    }
+    for (const attribute of this.nodes('attribute')) {
+      const name = field(attribute, 'attribute');
+      if (name && this.textOf(name) === 'cuda') return true;
+    }
+    return false;
+  }
+}

@@ -1,0 +1,70 @@
+import type { ConfigSource } from './config/source';
+import type { PythonSource } from './python/source';
+import type { Settings } from './settings';
+import type { FixSafety, OffsetFix, Severity } from './types';
+
+/** Which kinds of document a rule reads. Notebooks are Python (their code cells). */
+export type SourceKind = 'python' | 'config';
+
+/** Documentation with the fixed headings shown by `greenml rule <id>`, hovers and the docs. */
+export interface RuleDocs {
+  whatItDoes: string;
+  whyItWastesEnergy: string;
+  /** Code that the rule flags; a test checks that it does. */
+  example: DocExample;
+  /** The efficient version; a test checks that the rule stays silent on it. */
+  useInstead: DocExample;
+  fixSafety: string;
+  /** References, each `Title — URL or repository path`. */
+  sources: string[];
+}
+
+export interface DocExample {
+  language: 'python' | 'yaml' | 'json';
+  code: string;
+}
+
+/** A finding as a rule reports it: offsets into the analysed text. */
+export interface Report {
+  start: number;
+  end: number;
+  message: string;
+  fix?: OffsetFix;
+}
+
+export interface PythonContext {
+  readonly source: PythonSource;
+  readonly settings: Settings;
+  report(report: Report): void;
+}
+
+export interface ConfigContext {
+  readonly config: ConfigSource;
+  readonly settings: Settings;
+  report(report: Report): void;
+}
+
+/**
+ * One rule: metadata as data plus a check per source kind. A new rule is one file exporting a
+ * `Rule`, one line in `registry.ts` and one fixture folder.
+ */
+export interface Rule {
+  /** kebab-case; equals the file name. */
+  readonly id: string;
+  /** States the problem, not the fix. */
+  readonly title: string;
+  readonly defaultSeverity: Severity;
+  readonly sources: readonly SourceKind[];
+  /** `sometimes`: some findings have no fix (e.g. when the right value cannot be known). */
+  readonly fixAvailability: 'always' | 'sometimes' | 'never';
+  /** The safety of the fixes the rule offers; `mixed` when it depends on the finding. */
+  readonly fixSafety: FixSafety | 'mixed' | 'none';
+  /**
+   * Words one of which must appear in a text for the rule to find anything in it: lets the engine
+   * skip parsing files that cannot match. Empty means always run.
+   */
+  readonly triggers: readonly string[];
+  readonly docs: RuleDocs;
+  checkPython?(context: PythonContext): void;
+  checkConfig?(context: ConfigContext): void;
+}
