@@ -1,8 +1,10 @@
+import { noMixedPrecision } from '../rules/no-mixed-precision';
 import { trainFromScratch } from '../rules/train-from-scratch';
 import type { Rule } from './rule';
 
 /** Every rule GreenML has, sorted by id. This list is the only place that names them all. */
 export const RULES: readonly Rule[] = [
+  noMixedPrecision,
   trainFromScratch,
 ];
 
