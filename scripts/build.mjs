@@ -3,12 +3,20 @@
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join, dirname } from 'node:path';
+import { join, dirname, relative } from 'node:path';
 
 const require = createRequire(import.meta.url);
 const root = dirname(dirname(new URL(import.meta.url).pathname));
 const withTests = process.argv.includes('--tests') || process.argv.includes('--tests-only');
 const withBundle = !process.argv.includes('--tests-only');
+
+function listFiles(dir, ending) {
+  return readdirSync(dir).flatMap((name) => {
+    const full = join(dir, name);
+    if (statSync(full).isDirectory()) return listFiles(full, ending);
+    return name.endsWith(ending) ? [full] : [];
+  });
+}
 
 function listTs(dir) {
   const out = [];
@@ -46,4 +54,10 @@ if (withBundle) copyWasm(join(root, 'dist'));
 if (withTests) {
   const entries = [...listTs(join(root, 'server/src')), ...listTs(join(root, 'test'))];
   await build({ ...common, bundle: false, entryPoints: entries, outdir: join(root, 'out'), outbase: root });
+  // Unbundled output still requires the data files next to the code that imports them.
+  for (const file of listFiles(join(root, 'server/src'), '.json')) {
+    const target = join(root, 'out', relative(root, file));
+    mkdirSync(dirname(target), { recursive: true });
+    copyFileSync(file, target);
+  }
 }
