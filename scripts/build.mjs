@@ -40,21 +40,28 @@ function copyWasm(toDir) {
 
 const common = { platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, logLevel: 'warning' };
 
-if (withBundle) await build({
+// esbuild takes the ES-module builds (jsonc-parser's UMD build hides its requires; web-tree-sitter's
+// ESM build reads import.meta.url, which a CommonJS bundle must define itself).
+const bundle = {
   ...common,
   bundle: true,
-  entryPoints: { cli: join(root, 'server/src/cli/main.ts') },
   outdir: join(root, 'dist'),
-  banner: { js: '#!/usr/bin/env node' },
   external: ['vscode'],
-  minify: false,
-});
+  mainFields: ['module', 'main'],
+  banner: { js: 'const __importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
+  define: { 'import.meta.url': '__importMetaUrl' },
+};
+if (withBundle) {
+  await build({ ...bundle, entryPoints: { cli: join(root, 'server/src/cli/main.ts') }, banner: { js: `#!/usr/bin/env node\n${bundle.banner.js}` } });
+  await build({ ...bundle, entryPoints: { server: join(root, 'server/src/lsp/main.ts'), extension: join(root, 'client/src/extension.ts') } });
+}
 if (withBundle) copyWasm(join(root, 'dist'));
 
 if (withTests) {
   const entries = [...listTs(join(root, 'server/src')), ...listTs(join(root, 'test'))];
   await build({ ...common, bundle: false, entryPoints: entries, outdir: join(root, 'out'), outbase: root });
   // Unbundled output still requires the data files next to the code that imports them.
+  copyFileSync(join(root, 'package.json'), join(root, 'out', 'package.json'));
   for (const file of listFiles(join(root, 'server/src'), '.json')) {
     const target = join(root, 'out', relative(root, file));
     mkdirSync(dirname(target), { recursive: true });

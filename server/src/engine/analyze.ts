@@ -1,6 +1,6 @@
 import { extname } from 'node:path';
 import { ConfigParseError, parseJsonConfig, parseYamlConfig, type ConfigSource } from './config/source';
-import { NotebookError, NotebookProgram, readNotebook } from './notebook';
+import { NotebookError, NotebookProgram, readNotebook, type CodeCell } from './notebook';
 import { parsePython } from './python/parser';
 import { PythonSource } from './python/source';
 
@@ -66,4 +66,13 @@ export function analyze(kind: DocumentKind, text: string, mayMatch: (text: strin
     if (error instanceof NotebookError || error instanceof ConfigParseError) return { kind: 'error', text, message: error.message };
     throw error;
   }
+}
+
+/** Analyses a notebook given as its code cells (how editors hand notebooks over), not as JSON. */
+export function analyzeNotebookCells(cells: CodeCell[]): Analysis {
+  const notebook = new NotebookProgram(cells);
+  const text = notebook.text;
+  if (text.length > MAX_DOCUMENT_CHARS) return { kind: 'error', text, message: `notebook too large to analyse (${(text.length / 1048576).toFixed(1)} MB)` };
+  if (text.includes('\u0000')) return { kind: 'error', text, message: 'binary data in a notebook cell (contains NUL bytes), not analysed' };
+  return { kind: 'notebook', text, notebook, python: new PythonSource(text, parsePython(text)) };
 }

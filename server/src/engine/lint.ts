@@ -44,6 +44,11 @@ export function lintRaw(kind: DocumentKind, text: string, settings: Settings, ru
   return runRules(analysis, settings, enabled, prefilter);
 }
 
+/** Runs the rules over a document parsed earlier (the language server keeps analyses per version). */
+export function lintAnalysis(analysis: Analysis, settings: Settings, rules: readonly Rule[] = RULES): RawLintResult {
+  return runRules(analysis, settings, enabledRules(settings, rules), false);
+}
+
 function runRules(analysis: Analysis, settings: Settings, enabled: { rule: Rule; severity: Severity }[], prefilter: boolean): RawLintResult {
   const findings: RawFinding[] = [];
   const ruleErrors: { rule: string; message: string }[] = [];

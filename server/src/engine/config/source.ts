@@ -139,6 +139,8 @@ function convertYaml(node: YamlNode | null, text: string): ConfigNode | null {
 
 /** Parses JSON (comments and trailing commas allowed, as many tools accept them). */
 export function parseJsonConfig(text: string): ConfigSource {
+  // An empty file is not a broken one: it simply configures nothing.
+  if (text.trim() === '') return new ConfigSource('json', text, null);
   const errors: ParseError[] = [];
   const tree = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
   if (errors.length > 0 || !tree) {

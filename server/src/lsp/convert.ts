@@ -1,0 +1,43 @@
+import { DiagnosticSeverity, type Diagnostic, type TextEdit } from 'vscode-languageserver/node';
+import type { Finding, Fix, Severity } from '../engine/types';
+
+/** Where each rule's documentation lives (also used by the CLI's SARIF output). */
+export const DOCS_BASE_URL = 'https://github.com/greenml/greenml/blob/main/docs/rules/';
+
+export function ruleDocsUrl(ruleId: string): string {
+  return `${DOCS_BASE_URL}${ruleId}.md`;
+}
+
+const SEVERITY: Record<Severity, DiagnosticSeverity> = {
+  error: DiagnosticSeverity.Error,
+  warning: DiagnosticSeverity.Warning,
+  info: DiagnosticSeverity.Information,
+  hint: DiagnosticSeverity.Hint,
+};
+
+/** What a diagnostic carries so that code actions need no server-side state. */
+export interface DiagnosticData {
+  rule: string;
+  fix: Fix | null;
+}
+
+export function toDiagnostic(finding: Finding): Diagnostic {
+  const data: DiagnosticData = { rule: finding.rule, fix: finding.fix };
+  return {
+    range: finding.range,
+    severity: SEVERITY[finding.severity],
+    source: 'greenml',
+    code: finding.rule,
+    codeDescription: { href: ruleDocsUrl(finding.rule) },
+    message: finding.message,
+    data,
+  };
+}
+
+export function toTextEdits(fix: Fix): TextEdit[] {
+  return fix.edits.map((edit) => ({ range: edit.range, newText: edit.newText }));
+}
+
+export function isDiagnosticData(value: unknown): value is DiagnosticData {
+  return typeof value === 'object' && value !== null && typeof (value as DiagnosticData).rule === 'string' && 'fix' in value;
+}

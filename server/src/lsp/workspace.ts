@@ -1,0 +1,108 @@
+import { extname } from 'node:path';
+import type { NotebookDocument } from 'vscode-languageserver/node';
+import { NotebookDocuments, TextDocuments } from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { analyze, analyzeNotebookCells, documentKindOf, type Analysis, type DocumentKind } from '../engine/analyze';
+import { lintAnalysis, placeFindings } from '../engine/lint';
+import type { CodeCell } from '../engine/notebook';
+import type { Settings } from '../engine/settings';
+import type { LintResult } from '../engine/types';
+
+/** What GreenML analyses for an open document: a file, or a whole notebook for one of its cells. */
+export type Target =
+  | { kind: 'text'; uri: string; document: TextDocument; documentKind: DocumentKind }
+  | { kind: 'notebook'; uri: string; notebook: NotebookDocument; cells: { uri: string; document: TextDocument; index: number }[] };
+
+interface CachedAnalysis {
+  key: string;
+  analysis: Analysis;
+}
+
+/** Language ids whose documents GreenML reads, when the file name does not tell. */
+function kindFromLanguage(languageId: string): DocumentKind | null {
+  switch (languageId) {
+    case 'python':
+      return 'python';
+    case 'yaml':
+      return 'yaml';
+    case 'json':
+    case 'jsonc':
+      return 'json';
+    default:
+      return null;
+  }
+}
+
+/**
+ * Open documents and notebooks, and one analysis per document version: a document is parsed once
+ * per version, however many requests (diagnostics, code actions, hovers, lenses) ask about it.
+ */
+export class Workspace {
+  readonly documents = new TextDocuments(TextDocument);
+  readonly notebooks = new NotebookDocuments(TextDocument);
+  private readonly analyses = new Map<string, CachedAnalysis>();
+
+  /** The target that a document URI (a file, or a notebook cell) belongs to. */
+  targetOf(uri: string): Target | null {
+    const notebook = this.notebooks.findNotebookDocumentForCell(uri);
+    if (notebook) return this.notebookTarget(notebook);
+    const document = this.documents.get(uri);
+    if (!document) return null;
+    const byName = documentKindOf(uri.split('?')[0]);
+    const documentKind = byName && byName !== 'notebook' ? byName : extname(uri) === '' ? kindFromLanguage(document.languageId) : null;
+    return documentKind ? { kind: 'text', uri, document, documentKind } : null;
+  }
+
+  notebookTarget(notebook: NotebookDocument): Target {
+    const cells = notebook.cells.flatMap((cell, index) => {
+      const document = this.notebooks.getCellTextDocument(cell);
+      return document && cell.kind === 2 && document.languageId === 'python' ? [{ uri: cell.document, document, index }] : [];
+    });
+    return { kind: 'notebook', uri: notebook.uri, notebook, cells };
+  }
+
+  private versionKey(target: Target): string {
+    if (target.kind === 'text') return `${target.document.version}`;
+    return `${target.notebook.version}:${target.cells.map((c) => `${c.uri}@${c.document.version}`).join(',')}`;
+  }
+
+  /** The analysis of a target's current text, parsed at most once per version. */
+  analysisOf(target: Target): Analysis {
+    const key = this.versionKey(target);
+    const cached = this.analyses.get(target.uri);
+    if (cached && cached.key === key) return cached.analysis;
+    const analysis =
+      target.kind === 'text'
+        ? analyze(target.documentKind, target.document.getText())
+        : analyzeNotebookCells(target.cells.map((c): CodeCell => ({ index: c.index, source: c.document.getText(), sourceIsList: false })));
+    this.analyses.set(target.uri, { key, analysis });
+    return analysis;
+  }
+
+  lint(target: Target, settings: Settings): { raw: ReturnType<typeof lintAnalysis>; placed: LintResult } {
+    const raw = lintAnalysis(this.analysisOf(target), settings);
+    return { raw, placed: placeFindings(raw) };
+  }
+
+  forget(uri: string): void {
+    this.analyses.delete(uri);
+  }
+
+  /** Every open target, each once (a notebook once, not once per cell). */
+  allTargets(): Target[] {
+    const targets: Target[] = [];
+    for (const document of this.documents.all()) {
+      const target = this.targetOf(document.uri);
+      if (target) targets.push(target);
+    }
+    const seen = new Set<string>();
+    for (const cellDocument of this.notebooks.cellTextDocuments.all()) {
+      const notebook = this.notebooks.findNotebookDocumentForCell(cellDocument.uri);
+      if (notebook && !seen.has(notebook.uri)) {
+        seen.add(notebook.uri);
+        targets.push(this.notebookTarget(notebook));
+      }
+    }
+    return targets;
+  }
+}
