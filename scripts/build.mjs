@@ -47,6 +47,8 @@ const bundle = {
   bundle: true,
   outdir: join(root, 'dist'),
   external: ['vscode'],
+  minify: true,
+  keepNames: true,
   mainFields: ['module', 'main'],
   banner: { js: 'const __importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
   define: { 'import.meta.url': '__importMetaUrl' },

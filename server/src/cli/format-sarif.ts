@@ -5,7 +5,7 @@ import type { Rule } from '../engine/rule';
 import type { Finding, Severity } from '../engine/types';
 import { oneBased } from './positions';
 import type { CheckReport } from './report';
-import { renderRuleMarkdown, renderRulePlainText } from './rule-docs';
+import { renderRuleMarkdown, renderRulePlainText } from '../engine/rule-docs';
 import { VERSION } from './version';
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';

@@ -3,7 +3,7 @@ import { parseArgs } from './args';
 import { runCheck } from './check';
 import { helpText } from './help';
 import type { CliIo } from './io';
-import { renderRuleList, renderRuleMarkdown } from './rule-docs';
+import { renderRuleList, renderRuleMarkdown } from '../engine/rule-docs';
 import { UsageError } from './usage-error';
 import { VERSION } from './version';
 

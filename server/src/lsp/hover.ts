@@ -4,7 +4,7 @@ import type { ConfigNode } from '../engine/config/source';
 import { ruleById } from '../engine/registry';
 import { LineIndex } from '../engine/text';
 import { cleanerRegion, datasetOf, findModel, findRegion, formatSource, modelAlternatives, type ModelEntry, type Region } from '../knowledge/index';
-import { renderRuleMarkdown } from '../cli/rule-docs';
+import { renderRuleMarkdown } from '../engine/rule-docs';
 
 /** A string value under the cursor: a Python string literal or a config scalar, with its range. */
 interface Hit {

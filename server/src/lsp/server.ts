@@ -13,7 +13,7 @@ import { documentKindOf } from '../engine/analyze';
 import { lintDocument } from '../engine/lint';
 import { initPythonParser } from '../engine/python/parser';
 import { RULES, ruleById } from '../engine/registry';
-import { renderRuleMarkdown } from '../cli/rule-docs';
+import { renderRuleMarkdown } from '../engine/rule-docs';
 import { LineIndex } from '../engine/text';
 import { codeActions, FIX_ALL_KIND, NOTEBOOK_FIX_ALL_KIND } from './code-actions';
 import { codeLenses } from './code-lens';

@@ -1,4 +1,4 @@
-import type { DocExample, Rule } from '../engine/rule';
+import type { DocExample, Rule } from './rule';
 
 /** How a rule's fixes read in one phrase, e.g. "safe fix", "unsafe fix for some findings", "no fix". */
 export function describeFix(rule: Rule): string {
