@@ -6,7 +6,7 @@ import { field, type PyNode } from '../engine/python/tree';
 import type { ConfigContext, PythonContext, Rule } from '../engine/rule';
 import type { OffsetEdit } from '../engine/types';
 import { callRange } from './shared/ranges';
-import { assignedName, insideClass, isFrom, lastSegment, methodCallsOn, otherBranchHas } from './shared/python-patterns';
+import { assignedName, insideClass, insideTestCode, isFrom, lastSegment, methodCallsOn, otherBranchHas } from './shared/python-patterns';
 
 /** torchvision classification builders that have ImageNet weights. */
 const TORCHVISION_BUILDER = /^(alexnet|vgg\d+(_bn)?|resnet\d+|resnext\d+_\d+x\d+d|wide_resnet\d+_\d|densenet\d+|squeezenet1_[01]|inception_v3|googlenet|shufflenet_v2_x\d_\d|mobilenet_v2|mobilenet_v3_(large|small)|mnasnet\d_\d+|efficientnet_b\d|efficientnet_v2_[sml]|regnet_[xy]_\d+(m|gf)|vit_[bhl]_\d+|swin_(v2_)?[tsb]|convnext_(tiny|small|base|large)|maxvit_t)$/;
@@ -145,7 +145,7 @@ function checkPython(context: PythonContext): void {
   const { source } = context;
   for (const call of source.nodes('call')) {
     const callee = source.calleeName(call);
-    if (!callee) continue;
+    if (!callee || insideTestCode(source, call)) continue;
     if (callee.startsWith('transformers.')) checkTransformers(context, call, callee);
     else if (callee.startsWith('torchvision.')) checkTorchvision(context, call, callee);
     else if (callee.startsWith('timm.')) checkTimm(context, call, callee);
@@ -184,7 +184,7 @@ export const trainFromScratch: Rule = {
   triggers: ['transformers', 'torchvision', 'timm', 'keras', 'config_name', 'model_type'],
   docs: {
     whatItDoes:
-      'Flags models that start from random weights although pretrained weights exist: transformers `AutoModel*.from_config(...)` and `XxxForYyy(config)`; torchvision classification builders with no weights, `weights=None` or `pretrained=False`; `timm.create_model(...)` without `pretrained=True`; `keras.applications.X(weights=None)`; and Hugging Face example-script configs with `config_name`/`model_type` but no `model_name_or_path`. Models built inside a model class (weights loaded later by `from_pretrained`), followed by `load_state_dict(...)`, or in a branch whose alternative loads a pretrained checkpoint are not flagged.',
+      'Flags models that start from random weights although pretrained weights exist: transformers `AutoModel*.from_config(...)` and `XxxForYyy(config)`; torchvision classification builders with no weights, `weights=None` or `pretrained=False`; `timm.create_model(...)` without `pretrained=True`; `keras.applications.X(weights=None)`; and Hugging Face example-script configs with `config_name`/`model_type` but no `model_name_or_path`. Models built inside a model class (weights loaded later by `from_pretrained`), followed by `load_state_dict(...)`, in a branch whose alternative loads a pretrained checkpoint, or in test code (`test_*` functions, `Test*` classes, which build small random models on purpose) are not flagged.',
     whyItWastesEnergy:
       'Pre-training repeats work that has already been paid for. Dodge et al. (2022) measured 37.3 kWh to pre-train BERT on 8 V100s versus 3.1 kWh to fine-tune it; Llama 2 7B took 184,320 GPU-hours to pre-train. Fine-tuning a pretrained checkpoint usually reaches better accuracy with a small fraction of the data and compute.',
     example: {

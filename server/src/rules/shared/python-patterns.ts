@@ -50,3 +50,17 @@ export function otherBranchHas(source: PythonSource, node: PyNode, test: (call: 
   }
   return false;
 }
+
+/**
+ * Whether a node sits in test code: a `test_*` / `_test_*` function or a `Test*` / `*Test(s)`
+ * class. Tests build small random models on purpose (fast, no downloads).
+ */
+export function insideTestCode(source: PythonSource, node: PyNode): boolean {
+  for (let current = node.parent; current; current = current.parent) {
+    if (current.type !== 'function_definition' && current.type !== 'class_definition') continue;
+    const name = field(current, 'name');
+    const text = name ? source.textOf(name) : '';
+    if (current.type === 'function_definition' ? /^_*test/i.test(text) : /^Test|Tests?$/.test(text)) return true;
+  }
+  return false;
+}

@@ -1,0 +1,45 @@
+/**
+ * Runs the built CLI over real code nobody here wrote: Debian's scikit-learn examples (scripts and
+ * notebooks), PyTorch's Python sources and the CPython standard library. Valid files must give no
+ * error entries, no rule may crash, and the findings per rule are printed for inspection.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '..', '..', '..');
+
+interface Report {
+  findings: { file: string; rule: string; line: number; message: string }[];
+  errors: { file: string; message: string }[];
+}
+
+describe('real-world corpus (scikit-learn examples, PyTorch sources, CPython stdlib)', function () {
+  this.timeout(20 * 60_000);
+  let corpus = '';
+
+  before(function () {
+    if (process.env.GREENML_SKIP_CORPUS === '1') this.skip();
+    // Fetches Debian packages once into a cache; fails loudly when that is impossible.
+    const out = execFileSync('bash', [join(ROOT, 'scripts', 'fetch-corpus.sh'), '--quiet'], { encoding: 'utf8' });
+    corpus = out.trim().split('\n').pop()!;
+  });
+
+  for (const part of ['sklearn', 'torch', 'cpython']) {
+    it(`${part}: no crash, no error entries, every rule runs`, () => {
+      const started = Date.now();
+      const run = spawnSync(process.execPath, [join(ROOT, 'dist', 'cli.js'), 'check', join(corpus, part), '--format', 'json', '--exit-zero'], {
+        encoding: 'utf8',
+        maxBuffer: 512 * 1024 * 1024,
+      });
+      assert.equal(run.status, 0, run.stderr);
+      assert.doesNotMatch(run.stderr, /failed|internal error/i, run.stderr);
+      const report = JSON.parse(run.stdout) as Report;
+      assert.deepEqual(report.errors, [], 'valid files were reported as errors');
+      const perRule = new Map<string, number>();
+      for (const finding of report.findings) perRule.set(finding.rule, (perRule.get(finding.rule) ?? 0) + 1);
+      const summary = [...perRule].sort().map(([rule, count]) => `${rule} ${count}`).join(', ') || 'no findings';
+      console.log(`      ${part}: ${summary} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    });
+  }
+});
