@@ -143,7 +143,7 @@ describe('rule fixtures', () => {
       });
 
       it('metadata is complete', () => {
-        assert.match(rule.id, /^[a-z]+(-[a-z0-9]+)*$/);
+        assert.match(rule.id, /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/);
         assert.ok(existsSync(join(__dirname, '..', '..', '..', 'server', 'src', 'rules', `${rule.id}.ts`)), 'rule file is named by its id');
         for (const key of ['whatItDoes', 'whyItWastesEnergy', 'fixSafety'] as const) assert.ok(rule.docs[key].length > 40, `${rule.id}: docs.${key}`);
         assert.ok(rule.docs.sources.length > 0, `${rule.id}: no sources`);

@@ -53,7 +53,7 @@ export function analyze(kind: DocumentKind, text: string, mayMatch: (text: strin
       case 'notebook': {
         const notebook = new NotebookProgram(readNotebook(text));
         if (!mayMatch(notebook.text)) return { kind: 'skipped', text };
-        return { kind: 'notebook', text, notebook, python: new PythonSource(notebook.text, parsePython(notebook.text)) };
+        return { kind: 'notebook', text, notebook, python: new PythonSource(notebook.text, parsePython(notebook.text), notebook.spans) };
       }
       case 'yaml':
       case 'json': {
@@ -74,5 +74,5 @@ export function analyzeNotebookCells(cells: CodeCell[]): Analysis {
   const text = notebook.text;
   if (text.length > MAX_DOCUMENT_CHARS) return { kind: 'error', text, message: `notebook too large to analyse (${(text.length / 1048576).toFixed(1)} MB)` };
   if (text.includes('\u0000')) return { kind: 'error', text, message: 'binary data in a notebook cell (contains NUL bytes), not analysed' };
-  return { kind: 'notebook', text, notebook, python: new PythonSource(text, parsePython(text)) };
+  return { kind: 'notebook', text, notebook, python: new PythonSource(text, parsePython(text), notebook.spans) };
 }

@@ -1,6 +1,6 @@
 import type { DocumentKind } from './analyze';
 import { lintRaw, type RawFinding } from './lint';
-import { writeCellSources, type CodeCell } from './notebook';
+import { writeCellSources, type CodeCell, type NotebookProgram } from './notebook';
 import type { Rule } from './rule';
 import { RULES } from './registry';
 import type { Settings } from './settings';
@@ -47,9 +47,19 @@ export interface FixOutcome {
   passes: number;
 }
 
-/** Fixes that the options allow. */
-function wanted(findings: RawFinding[], unsafe: boolean): OffsetFix[] {
-  return findings.flatMap((f) => (f.fix && (unsafe || f.fix.safety === 'safe') ? [f.fix] : []));
+/**
+ * Fixes that the options allow. In a notebook a fix must stay within the finding's cell (that is
+ * all a finding can show, so fix-all applies no more than the findings offer).
+ */
+function wanted(findings: RawFinding[], unsafe: boolean, notebook: NotebookProgram | null): OffsetFix[] {
+  return findings.flatMap((f) => {
+    if (!f.fix || !(unsafe || f.fix.safety === 'safe')) return [];
+    if (notebook) {
+      const span = notebook.spanAt(f.start);
+      if (!span || !f.fix.edits.every((e) => notebook.spanAt(e.start) === span && e.end <= span.end)) return [];
+    }
+    return [f.fix];
+  });
 }
 
 /**
@@ -68,7 +78,7 @@ export function fixDocument(
   let passes = 0;
   while (passes < maxPasses) {
     const raw = lintRaw(kind, current, settings, options.rules ?? RULES);
-    const fixes = compatibleFixes(wanted(raw.findings, options.unsafe));
+    const fixes = compatibleFixes(wanted(raw.findings, options.unsafe, raw.analysis.kind === 'notebook' ? raw.analysis.notebook : null));
     if (fixes.length === 0) break;
     passes++;
     const edits = fixes.flatMap((f) => f.edits);

@@ -175,7 +175,7 @@ function checkLoops(context: PythonContext): void {
     const report: Report = { start: target.start, end: target.end, message };
     if (lossStatement) {
       const edits = wrapInAutocast(source, lossStatement, torch ?? 'torch');
-      if (edits) report.fix = { title: 'Run the forward pass and loss under torch.autocast (bf16)', safety: 'unsafe', edits: torch ? edits : [...edits, ensureImport(source, 'import torch')!] };
+      if (edits) report.fix = { title: 'Run the forward pass and loss under torch.autocast (bf16)', safety: 'unsafe', edits: torch ? edits : [...edits, ensureImport(source, 'import torch', lossStatement)!] };
     }
     context.report(report);
   }

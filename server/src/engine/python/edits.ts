@@ -81,19 +81,22 @@ export function hasImportLine(source: PythonSource, importLine: string): boolean
 
 /**
  * Adds an import line after the module's last top-level import (or after the docstring and
- * `from __future__` lines when there is none). Returns null when the line is already there.
+ * `from __future__` lines when there is none). In a notebook, pass `near` (the code that needs the
+ * import): the line then goes after the imports at the top of that node's cell, because a fix
+ * must stay within one cell. Returns null when the line is already there.
  */
-export function ensureImport(source: PythonSource, importLine: string): OffsetEdit | null {
+export function ensureImport(source: PythonSource, importLine: string, near?: PyNode): OffsetEdit | null {
   if (hasImportLine(source, importLine)) return null;
   const eol = source.lines.eol;
-  const topLevel = source.root.children;
+  const cell = near ? source.segmentAt(near.start) : null;
+  const topLevel = source.root.children.filter((s) => !cell || (s.start >= cell.start && s.end <= cell.end));
   let anchor: PyNode | null = null;
   for (const statement of topLevel) {
     if (statement.type === 'import_statement' || statement.type === 'import_from_statement' || statement.type === 'future_import_statement') {
       anchor = statement;
-    }
+    } else if (cell && statement.type !== 'comment') break;
   }
-  if (!anchor) {
+  if (!anchor && !cell) {
     const first = topLevel.find((s) => s.type !== 'comment');
     const isDocstring = first?.type === 'expression_statement' && first.children[0]?.type === 'string';
     if (isDocstring) anchor = first!;
@@ -102,9 +105,11 @@ export function ensureImport(source: PythonSource, importLine: string): OffsetEd
     const end = source.lines.lineEnd(source.lines.positionAt(anchor.end).line);
     return { start: end, end, newText: `${eol}${importLine}` };
   }
-  // No import and no docstring: put it on the first line that is not a comment (shebang, coding, licence).
-  let line = 0;
-  while (line < source.lines.lineCount - 1 && /^\s*#/.test(source.lines.lineText(line))) line++;
+  // No import and no docstring: put it on the first line that is not a comment (shebang, coding,
+  // licence) — of the file, or of the cell.
+  let line = source.lines.positionAt(cell ? cell.start : 0).line;
+  const lastLine = cell ? source.lines.positionAt(cell.end).line : source.lines.lineCount - 1;
+  while (line < lastLine && /^\s*(#.*)?$/.test(source.lines.lineText(line))) line++;
   const start = source.lines.lineStart(line);
   return { start, end: start, newText: `${importLine}${eol}` };
 }

@@ -21,7 +21,15 @@ export class PythonSource {
   private readonly byType = new Map<string, PyNode[]>();
   private cudaCache: boolean | undefined;
 
-  constructor(readonly text: string, readonly root: PyNode) {
+  /**
+   * @param segments for a notebook, where each code cell sits in `text`; edits that add code
+   * (imports) then go into the cell that needs them, since a fix must stay within one cell.
+   */
+  constructor(
+    readonly text: string,
+    readonly root: PyNode,
+    readonly segments: readonly { start: number; end: number }[] | null = null,
+  ) {
     this.lines = new LineIndex(text);
     this.names = new NameTable(root, text);
     walk(root, (node) => {
@@ -29,6 +37,11 @@ export class PythonSource {
       if (list) list.push(node);
       else this.byType.set(node.type, [node]);
     });
+  }
+
+  /** The notebook cell (as a range of `text`) holding an offset; null outside notebooks. */
+  segmentAt(offset: number): { start: number; end: number } | null {
+    return this.segments?.find((s) => offset >= s.start && offset <= s.end) ?? null;
   }
 
   textOf(node: PyNode): string {

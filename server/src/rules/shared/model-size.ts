@@ -1,0 +1,61 @@
+import { findModel, sourceRef } from '../../knowledge';
+
+/** The parameter count of a model id and where it comes from. */
+export interface ModelSize {
+  parameters: number;
+  /** `7B`, `1.54B`, `350M`. */
+  text: string;
+  /** `Qwen2.5 model cards ("Number of Parameters" lines)` or `the size in its id`. */
+  from: string;
+}
+
+/** Pre-quantized checkpoints (their weights are not fp32 whatever the loader's dtype). */
+const QUANTIZED_ID = /(gptq|awq|gguf|ggml|bnb|[2348][-_]?bit|int[248]|fp8|exl2|nf4|mlx|onnx|openvino)/i;
+
+/**
+ * A Hub model id (`org/name` or a legacy `name`), or null for a local path, a URL other than a Hub
+ * repo, or anything else that is not an id (the spec: path strings never count).
+ */
+export function hubModelId(value: string): string | null {
+  const id = value.trim().replace(/^(?:https?:\/\/)?(?:www\.)?(?:huggingface\.co|hf\.co)\//i, '');
+  if (!id || /\s/.test(id) || id.includes('\\') || /^(\.|~|\/)/.test(id) || /^[A-Za-z]:/.test(id)) return null;
+  if (id.split('/').length > 2 || /\.(bin|safetensors|pt|pth|ckpt|gguf|json|h5|onnx|msgpack)$/i.test(id)) return null;
+  if (!/^[A-Za-z0-9][\w.-]*(\/[\w.-]+)?$/.test(id)) return null;
+  return id;
+}
+
+function formatCount(parameters: number): string {
+  if (parameters >= 1e9) return `${Number((parameters / 1e9).toFixed(2))}B`;
+  return `${Number((parameters / 1e6).toFixed(1))}M`;
+}
+
+/**
+ * The size a model id states in its name: `Llama-2-7b-hf` → 7B, `Qwen2.5-1.5B` → 1.5B,
+ * `opt-350m` → 350M, `Mixtral-8x7B` → 56B. Null when the name states none.
+ */
+export function parametersFromId(id: string): number | null {
+  const name = id.slice(id.lastIndexOf('/') + 1);
+  let best: number | null = null;
+  const moe = /(?:^|[-_.])(\d+)x(\d+(?:\.\d+)?)[bB](?=$|[-_.])/.exec(name);
+  if (moe) best = Number(moe[1]) * Number(moe[2]) * 1e9;
+  for (const match of name.matchAll(/(?:^|[-_.])(\d+(?:\.\d+)?)([bBmM])(?=$|[-_.])/g)) {
+    const value = Number(match[1]) * (match[2].toLowerCase() === 'b' ? 1e9 : 1e6);
+    if (best === null || value > best) best = value;
+  }
+  return best;
+}
+
+/**
+ * The size of a model id: from the catalogue (with its source) when it publishes a count, else
+ * from the size written in the id. Null when unknown, and for pre-quantized checkpoints.
+ */
+export function modelSize(rawId: string): ModelSize | null {
+  const id = hubModelId(rawId);
+  if (!id || QUANTIZED_ID.test(id)) return null;
+  const entry = findModel(id);
+  if (entry && entry.parameters !== null) {
+    return { parameters: entry.parameters, text: formatCount(entry.parameters), from: sourceRef(entry.source).title };
+  }
+  const fromName = parametersFromId(id);
+  return fromName === null ? null : { parameters: fromName, text: formatCount(fromName), from: 'the size in its id' };
+}
