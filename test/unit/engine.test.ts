@@ -260,3 +260,17 @@ describe('line index', () => {
     assert.equal(s.textOf(call), 'DataParallel(m)');
   });
 });
+
+describe('adding a keyword argument', () => {
+  const fixed = (text: string) => fixDocument('python', `from transformers import TrainingArguments\n${text}`, { ...defaultSettings(), select: ['no-mixed-precision'] }, { unsafe: true }).text.split('\n').slice(1).join('\n');
+
+  it('keeps one argument per line, and comments on their lines', () => {
+    assert.equal(fixed('a = TrainingArguments(\n    output_dir="o",  # where\n)\n'), 'a = TrainingArguments(\n    output_dir="o",  # where\n    bf16=True,\n)\n');
+    assert.equal(fixed('a = TrainingArguments(\n    output_dir="o"  # where\n)\n'), 'a = TrainingArguments(\n    output_dir="o",  # where\n    bf16=True\n)\n');
+  });
+
+  it('keeps a one-line call on one line', () => {
+    assert.equal(fixed('a = TrainingArguments(output_dir="o")\n'), 'a = TrainingArguments(output_dir="o", bf16=True)\n');
+    assert.equal(fixed('a = TrainingArguments(output_dir="o",)\n'), 'a = TrainingArguments(output_dir="o", bf16=True)\n');
+  });
+});

@@ -31,6 +31,15 @@ export function addKeywordArgument(source: PythonSource, call: PyNode, argumentT
   if (oneArgumentPerLine) {
     const indent = indentOf(source.lines.lineText(lastLine));
     const eol = source.lines.eol;
+    // A comment after the last argument stays on its line: the new argument goes below it.
+    const from = trailingComma ? after.end : last.end;
+    const lineEnd = source.lines.lineEnd(source.lines.positionAt(from).line);
+    const rest = source.text.slice(from, lineEnd);
+    if (/^\s*#/.test(rest)) {
+      return trailingComma
+        ? { start: lineEnd, end: lineEnd, newText: `${eol}${indent}${argumentText},` }
+        : { start: last.end, end: lineEnd, newText: `,${rest}${eol}${indent}${argumentText}` };
+    }
     return trailingComma
       ? { start: after.end, end: after.end, newText: `${eol}${indent}${argumentText},` }
       : { start: last.end, end: last.end, newText: `,${eol}${indent}${argumentText}` };
