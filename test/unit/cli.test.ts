@@ -185,7 +185,7 @@ describe('greenml CLI (dist/cli.js)', function () {
       assert.equal(result.status, 0);
       const lines = result.stdout.split('\n').filter(Boolean);
       assert.equal(lines.length, registered.length);
-      for (const line of lines) assert.match(line, /^[a-z0-9-]+\s+(error|warning|info|hint)\s+(no fix|(safe|unsafe|safe or unsafe) fix.*)\s{2}\S/);
+      for (const line of lines) assert.match(line, /^[a-z0-9-]+\s+(error|warning|info|hint)\s+(no fix|(safe|unsafe|safe or unsafe) fix.*)\s{2,}\S/);
       const ids = lines.map((l) => l.split(/\s+/)[0]);
       assert.deepEqual(ids, [...ids].sort(), 'rules are listed in id order');
     });

@@ -2,11 +2,10 @@ import { findModel, sourceRef } from '../../knowledge';
 
 /** The parameter count of a model id and where it comes from. */
 export interface ModelSize {
+  /** For thresholds: the catalogue count, or the size written in the id (the expert size for `8x7B`). */
   parameters: number;
-  /** `7B`, `1.54B`, `350M`. */
-  text: string;
-  /** `Qwen2.5 model cards ("Number of Parameters" lines)` or `the size in its id`. */
-  from: string;
+  /** For messages: `7B parameters, per Llama 2 model card (...)`, `7B parameters by its id`, `8x7B by its id`. */
+  description: string;
 }
 
 /** Pre-quantized checkpoints (their weights are not fp32 whatever the loader's dtype). */
@@ -31,16 +30,17 @@ function formatCount(parameters: number): string {
 
 /**
  * The size a model id states in its name: `Llama-2-7b-hf` → 7B, `Qwen2.5-1.5B` → 1.5B,
- * `opt-350m` → 350M, `Mixtral-8x7B` → 56B. Null when the name states none.
+ * `opt-350m` → 350M, `Mixtral-8x7B` → 8x7B (counted as 7B: the total of a mixture of experts is not
+ * the product). Null when the name states none.
  */
-export function parametersFromId(id: string): number | null {
+export function sizeInId(id: string): { parameters: number; text: string } | null {
   const name = id.slice(id.lastIndexOf('/') + 1);
-  let best: number | null = null;
+  let best: { parameters: number; text: string } | null = null;
   const moe = /(?:^|[-_.])(\d+)x(\d+(?:\.\d+)?)[bB](?=$|[-_.])/.exec(name);
-  if (moe) best = Number(moe[1]) * Number(moe[2]) * 1e9;
+  if (moe) best = { parameters: Number(moe[2]) * 1e9, text: `${moe[1]}x${moe[2]}B` };
   for (const match of name.matchAll(/(?:^|[-_.])(\d+(?:\.\d+)?)([bBmM])(?=$|[-_.])/g)) {
-    const value = Number(match[1]) * (match[2].toLowerCase() === 'b' ? 1e9 : 1e6);
-    if (best === null || value > best) best = value;
+    const parameters = Number(match[1]) * (match[2].toLowerCase() === 'b' ? 1e9 : 1e6);
+    if (best === null || parameters > best.parameters) best = { parameters, text: `${match[1]}${match[2].toUpperCase()} parameters` };
   }
   return best;
 }
@@ -54,8 +54,8 @@ export function modelSize(rawId: string): ModelSize | null {
   if (!id || QUANTIZED_ID.test(id)) return null;
   const entry = findModel(id);
   if (entry && entry.parameters !== null) {
-    return { parameters: entry.parameters, text: formatCount(entry.parameters), from: sourceRef(entry.source).title };
+    return { parameters: entry.parameters, description: `${formatCount(entry.parameters)} parameters, per ${sourceRef(entry.source).title}` };
   }
-  const fromName = parametersFromId(id);
-  return fromName === null ? null : { parameters: fromName, text: formatCount(fromName), from: 'the size in its id' };
+  const inId = sizeInId(id);
+  return inId === null ? null : { parameters: inId.parameters, description: `${inId.text} by its id` };
 }
