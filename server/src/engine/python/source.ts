@@ -20,6 +20,8 @@ export class PythonSource {
   readonly names: NameTable;
   private readonly byType = new Map<string, PyNode[]>();
   private cudaCache: boolean | undefined;
+  /** Every rule asks for the names of the same calls: resolve each expression once. */
+  private readonly qualifiedCache = new Map<PyNode, string | null>();
 
   /**
    * @param segments for a notebook, where each code cell sits in `text`; edits that add code
@@ -59,6 +61,14 @@ export class PythonSource {
    */
   qualifiedName(expr: PyNode | null): string | null {
     if (!expr) return null;
+    const cached = this.qualifiedCache.get(expr);
+    if (cached !== undefined) return cached;
+    const resolved = this.resolveQualifiedName(expr);
+    this.qualifiedCache.set(expr, resolved);
+    return resolved;
+  }
+
+  private resolveQualifiedName(expr: PyNode): string | null {
     if (expr.type === 'identifier') {
       const binding = this.names.bindingAt(this.textOf(expr), expr.start);
       return binding?.kind === 'import' ? canonicalName(binding.qualified) : null;

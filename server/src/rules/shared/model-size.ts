@@ -4,6 +4,10 @@ import { findModel, sourceRef } from '../../knowledge';
 export interface ModelSize {
   /** For thresholds: the catalogue count, or the size written in the id (the expert size for `8x7B`). */
   parameters: number;
+  /** `7B`, `1.54B`, `350M`, `8x7B`. */
+  text: string;
+  /** The catalogue source's title, or `the size in its id`. */
+  from: string;
   /** For messages: `7B parameters, per Llama 2 model card (...)`, `7B parameters by its id`, `8x7B by its id`. */
   description: string;
 }
@@ -40,7 +44,7 @@ export function sizeInId(id: string): { parameters: number; text: string } | nul
   if (moe) best = { parameters: Number(moe[2]) * 1e9, text: `${moe[1]}x${moe[2]}B` };
   for (const match of name.matchAll(/(?:^|[-_.])(\d+(?:\.\d+)?)([bBmM])(?=$|[-_.])/g)) {
     const parameters = Number(match[1]) * (match[2].toLowerCase() === 'b' ? 1e9 : 1e6);
-    if (best === null || parameters > best.parameters) best = { parameters, text: `${match[1]}${match[2].toUpperCase()} parameters` };
+    if (best === null || parameters > best.parameters) best = { parameters, text: `${match[1]}${match[2].toUpperCase()}` };
   }
   return best;
 }
@@ -54,8 +58,12 @@ export function modelSize(rawId: string): ModelSize | null {
   if (!id || QUANTIZED_ID.test(id)) return null;
   const entry = findModel(id);
   if (entry && entry.parameters !== null) {
-    return { parameters: entry.parameters, description: `${formatCount(entry.parameters)} parameters, per ${sourceRef(entry.source).title}` };
+    const text = formatCount(entry.parameters);
+    const from = sourceRef(entry.source).title;
+    return { parameters: entry.parameters, text, from, description: `${text} parameters, per ${from}` };
   }
   const inId = sizeInId(id);
-  return inId === null ? null : { parameters: inId.parameters, description: `${inId.text} by its id` };
+  if (inId === null) return null;
+  const moe = inId.text.includes('x');
+  return { parameters: inId.parameters, text: inId.text, from: 'the size in its id', description: `${inId.text}${moe ? '' : ' parameters'} by its id` };
 }

@@ -1,5 +1,5 @@
 import type { PythonSource } from '../../engine/python/source';
-import { ancestor, field, isAncestorOf, walk, type PyNode } from '../../engine/python/tree';
+import { field, isAncestorOf, walk, type PyNode } from '../../engine/python/tree';
 
 const LOOP_TYPES = ['for_statement', 'while_statement'];
 
@@ -45,21 +45,18 @@ export interface TrainingLoop {
  * optimizer step(). Forward + backward without a step (saliency maps) is not training.
  */
 export function trainingLoops(source: PythonSource): TrainingLoop[] {
-  const found: TrainingLoop[] = [];
+  const candidates: TrainingLoop[] = [];
   for (const loop of LOOP_TYPES.flatMap((t) => source.nodes(t))) {
     const body = field(loop, 'body');
     if (!body) continue;
     const calls = callsWithin(body);
     const backward = calls.find((c) => isBackwardCall(source, c));
     const step = calls.find((c) => isOptimizerStep(source, c));
-    if (!backward || !step) continue;
-    // Keep the innermost loop: skip this one if a loop inside it also has both calls.
-    const inner = calls.some((c) => {
-      const owner = ancestor(c, LOOP_TYPES);
-      return owner !== loop && owner !== null && isAncestorOf(loop, owner) && c === backward;
-    });
-    if (!inner) found.push({ loop, backward, step });
+    if (backward && step) candidates.push({ loop, backward, step });
   }
+  // Keep the innermost: drop a loop when a loop inside it also has both calls. Gradient
+  // accumulation (backward in an inner micro-step loop, step outside it) keeps the outer loop.
+  const found = candidates.filter((outer) => !candidates.some((inner) => inner !== outer && isAncestorOf(outer.loop, inner.loop)));
   return found.sort((a, b) => a.loop.start - b.loop.start);
 }
 
