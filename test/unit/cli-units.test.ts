@@ -8,7 +8,7 @@ import type { Finding } from '../../server/src/engine/types';
 import { parseArgs } from '../../server/src/cli/args';
 import { writeFileAtomic } from '../../server/src/cli/fix-files';
 import { formatText } from '../../server/src/cli/format-text';
-import { describeFix, renderRuleList, renderRuleMarkdown, renderRulePlainText } from '../../server/src/cli/rule-docs';
+import { describeFix, renderRuleList, renderRuleMarkdown, renderRulePlainText } from '../../server/src/engine/rule-docs';
 import { UsageError } from '../../server/src/cli/usage-error';
 
 const RULE: Rule = {
