@@ -26,6 +26,8 @@ export function startClient(context: vscode.ExtensionContext): GreenmlClient {
     outputChannel,
     diagnosticPullOptions: { onChange: true, onSave: true },
     synchronize: { configurationSection: 'greenml' },
+    // The extension shows rule docs and estimates itself (Markdown previews); see server/src/lsp/commands.ts.
+    initializationOptions: { clientCommands: true },
   };
   return new LanguageClient('greenml', 'GreenML', serverOptions, clientOptions);
 }

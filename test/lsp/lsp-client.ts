@@ -13,6 +13,7 @@ export class LspSession {
   settings: Record<string, unknown> = {};
   readonly published = new Map<string, PublishDiagnosticsParams>();
   readonly logs: string[] = [];
+  readonly messages: string[] = [];
   private publishWaiters: (() => void)[] = [];
 
   constructor() {
@@ -25,6 +26,9 @@ export class LspSession {
     this.connection.onNotification('window/logMessage', (params: { message: string }) => {
       this.logs.push(params.message);
     });
+    this.connection.onNotification('window/showMessage', (params: { message: string }) => {
+      this.messages.push(params.message);
+    });
     this.connection.onNotification('textDocument/publishDiagnostics', (params: PublishDiagnosticsParams) => {
       this.published.set(params.uri, params);
       const waiters = this.publishWaiters;
@@ -34,9 +38,9 @@ export class LspSession {
     this.connection.listen();
   }
 
-  async initialize(pull: boolean): Promise<Record<string, unknown>> {
+  async initialize(pull: boolean, configuration = true): Promise<Record<string, unknown>> {
     const capabilities: ClientCapabilities = {
-      workspace: { configuration: true, diagnostics: { refreshSupport: pull }, didChangeConfiguration: { dynamicRegistration: true } },
+      workspace: { configuration, diagnostics: { refreshSupport: pull }, didChangeConfiguration: { dynamicRegistration: true } },
       textDocument: pull ? { diagnostic: { dynamicRegistration: false }, publishDiagnostics: {} } : { publishDiagnostics: {} },
     };
     const result = (await this.connection.sendRequest('initialize', { processId: process.pid, rootUri: null, capabilities, workspaceFolders: null })) as {

@@ -216,3 +216,39 @@ describe('language server over stdio (push diagnostics)', function () {
     assert.deepEqual(cleared.diagnostics, []);
   });
 });
+
+describe('language server with a minimal client (no pull, no workspace/configuration, no client commands)', function () {
+  this.timeout(30_000);
+  let session: LspSession;
+
+  before(async () => {
+    session = new LspSession();
+    const capabilities = await session.initialize(false, false);
+    assert.deepEqual((capabilities.executeCommandProvider as { commands: string[] }).commands, ['greenml.server.showRuleDocumentation', 'greenml.server.showEstimate']);
+  });
+
+  after(() => session.close());
+
+  it('takes settings pushed with didChangeConfiguration', async () => {
+    const uri = 'file:///tmp/greenml-lsp/pushed.py';
+    await open(session, uri, TRAIN);
+    const first = await session.waitFor(() => session.published.get(uri), 'publishDiagnostics');
+    assert.equal(first.diagnostics.find((d) => d.code === 'no-mixed-precision')!.severity, 2);
+    session.published.delete(uri);
+    await session.connection.sendNotification('workspace/didChangeConfiguration', { settings: { greenml: { severity: { 'no-mixed-precision': 'error' } } } });
+    const second = await session.waitFor(() => session.published.get(uri), 'republished diagnostics');
+    assert.equal(second.diagnostics.find((d) => d.code === 'no-mixed-precision')!.severity, 1);
+  });
+
+  it('offers actions for findings whose data lost its null fix, and runs its own documentation command', async () => {
+    const uri = 'file:///tmp/greenml-lsp/dp.py';
+    await open(session, uri, 'import torch\nmodel = torch.nn.DataParallel(net)\n');
+    const published = await session.waitFor(() => session.published.get(uri), 'publishDiagnostics');
+    const diagnostic = { ...published.diagnostics[0], data: { rule: 'data-parallel' } };
+    const actions = (await session.connection.sendRequest('textDocument/codeAction', { textDocument: { uri }, range: diagnostic.range, context: { diagnostics: [diagnostic] } })) as CodeAction[];
+    const docs = actions.find((a) => a.title === 'Show documentation for data-parallel')!;
+    assert.equal(docs.command!.command, 'greenml.server.showRuleDocumentation');
+    await session.connection.sendRequest('workspace/executeCommand', { command: docs.command!.command, arguments: docs.command!.arguments });
+    await session.waitFor(() => (session.messages.some((m) => m.includes('DistributedDataParallel')) ? true : undefined), 'the documentation message');
+  });
+});

@@ -3,12 +3,12 @@ import { compatibleFixes } from '../engine/fixes';
 import { placeFindings, type RawFinding } from '../engine/lint';
 import { ruleById } from '../engine/registry';
 import type { Settings } from '../engine/settings';
+import type { CommandIds } from './commands';
 import { isDiagnosticData, toTextEdits } from './convert';
 import type { Target, Workspace } from './workspace';
 
 export const FIX_ALL_KIND = `${CodeActionKind.SourceFixAll}.greenml`;
 export const NOTEBOOK_FIX_ALL_KIND = 'notebook.source.fixAll.greenml';
-export const SHOW_DOCS_COMMAND = 'greenml.showRuleDocumentation';
 
 function wants(only: string[] | undefined, kind: string): boolean {
   return !only || only.some((requested) => kind === requested || kind.startsWith(`${requested}.`));
@@ -51,7 +51,7 @@ function ignoreEdit(lineText: string, line: number, rule: string): TextEdit | nu
   return { range: { start: { line, character: end }, end: { line, character: end } }, newText: `  # greenml: ignore[${rule}]` };
 }
 
-export function codeActions(workspace: Workspace, params: CodeActionParams, settings: Settings): CodeAction[] {
+export function codeActions(workspace: Workspace, params: CodeActionParams, settings: Settings, commands: CommandIds): CodeAction[] {
   const uri = params.textDocument.uri;
   const target = workspace.targetOf(uri);
   if (!target) return [];
@@ -89,7 +89,7 @@ export function codeActions(workspace: Workspace, params: CodeActionParams, sett
         if (edit) actions.push({ title: `Ignore ${data.rule} on this line`, kind: CodeActionKind.QuickFix, diagnostics: [diagnostic], edit: { changes: { [uri]: [edit] } } });
       }
       const rule = ruleById(data.rule);
-      if (rule) actions.push({ title: `Show documentation for ${data.rule}`, kind: CodeActionKind.QuickFix, command: { title: `Show documentation for ${data.rule}`, command: SHOW_DOCS_COMMAND, arguments: [data.rule] } });
+      if (rule) actions.push({ title: `Show documentation for ${data.rule}`, kind: CodeActionKind.QuickFix, command: { title: `Show documentation for ${data.rule}`, command: commands.showDocs, arguments: [data.rule] } });
     }
   }
 

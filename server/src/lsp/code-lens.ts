@@ -4,9 +4,8 @@ import { LineIndex } from '../engine/text';
 import { estimateFootprint, type Footprint } from '../knowledge/estimate';
 import { formatSource } from '../knowledge/index';
 import { trainingEntryPoints } from '../rules/shared/training-entry-points';
+import type { CommandIds } from './commands';
 import type { Target, Workspace } from './workspace';
-
-export const ESTIMATE_COMMAND = 'greenml.showEstimate';
 
 function round(value: number): string {
   return value >= 10 ? value.toFixed(0) : value >= 1 ? value.toFixed(1) : value.toPrecision(2);
@@ -32,7 +31,7 @@ export function estimateDetails(footprint: Footprint): string {
 }
 
 /** A lens above each training entry point of the document (for notebooks: of this cell). */
-export function codeLenses(workspace: Workspace, target: Target, uri: string, settings: Settings): CodeLens[] {
+export function codeLenses(workspace: Workspace, target: Target, uri: string, settings: Settings, commands: CommandIds): CodeLens[] {
   const analysis = workspace.analysisOf(target);
   if (analysis.kind !== 'python' && analysis.kind !== 'notebook') return [];
   const footprint = estimateFootprint({
@@ -60,7 +59,7 @@ export function codeLenses(workspace: Workspace, target: Target, uri: string, se
       const position = lines.positionAt(entry.node.start - offset);
       return {
         range: { start: position, end: position },
-        command: { title, command: ESTIMATE_COMMAND, arguments: [details] },
+        command: { title, command: commands.showEstimate, arguments: [details] },
       };
     });
 }

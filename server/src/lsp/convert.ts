@@ -38,6 +38,7 @@ export function toTextEdits(fix: Fix): TextEdit[] {
   return fix.edits.map((edit) => ({ range: edit.range, newText: edit.newText }));
 }
 
+/** Some clients (Neovim 0.7) drop `null` members when they hand data back: a missing fix is no fix. */
 export function isDiagnosticData(value: unknown): value is DiagnosticData {
-  return typeof value === 'object' && value !== null && typeof (value as DiagnosticData).rule === 'string' && 'fix' in value;
+  return typeof value === 'object' && value !== null && typeof (value as DiagnosticData).rule === 'string';
 }

@@ -1,6 +1,8 @@
 import {
   CodeActionKind,
   DidChangeConfigurationNotification,
+  MessageType,
+  ShowMessageNotification,
   TextDocumentSyncKind,
   type Connection,
   type Diagnostic,
@@ -13,7 +15,8 @@ import { documentKindOf } from '../engine/analyze';
 import { lintDocument } from '../engine/lint';
 import { initPythonParser } from '../engine/python/parser';
 import { RULES, ruleById } from '../engine/registry';
-import { renderRuleMarkdown } from '../engine/rule-docs';
+import { renderRuleMarkdown, renderRulePlainText } from '../engine/rule-docs';
+import { clientRunsCommands, EXTENSION_COMMANDS, SERVER_COMMANDS, type CommandIds } from './commands';
 import { LineIndex } from '../engine/text';
 import { codeActions, FIX_ALL_KIND, NOTEBOOK_FIX_ALL_KIND } from './code-actions';
 import { codeLenses } from './code-lens';
@@ -30,6 +33,9 @@ export function startServer(connection: Connection): void {
   let pullDiagnostics = false;
   let refreshSupported = false;
   let configurationSupported = false;
+  let commands: CommandIds = SERVER_COMMANDS;
+  /** Settings pushed with didChangeConfiguration, for clients that cannot be asked for them. */
+  let pushedSettings: EditorSettings | null = null;
   const parserReady = initPythonParser();
 
   /** Runs a handler, logging instead of crashing on an internal error. */
@@ -48,7 +54,7 @@ export function startServer(connection: Connection): void {
       pending = (async () => {
         const editor = configurationSupported
           ? ((await connection.workspace.getConfiguration({ scopeUri: uri, section: 'greenml' })) as EditorSettings | null)
-          : null;
+          : pushedSettings;
         const resolved = resolveDocumentSettings(uri, editor);
         for (const problem of resolved.problems) {
           if (reportedProblems.has(problem)) continue;
@@ -103,6 +109,7 @@ export function startServer(connection: Connection): void {
     pullDiagnostics = Boolean(capabilities.textDocument?.diagnostic);
     refreshSupported = Boolean(capabilities.workspace?.diagnostics?.refreshSupport);
     configurationSupported = Boolean(capabilities.workspace?.configuration);
+    commands = clientRunsCommands(params.initializationOptions) ? EXTENSION_COMMANDS : SERVER_COMMANDS;
     return {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
@@ -111,6 +118,7 @@ export function startServer(connection: Connection): void {
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND, NOTEBOOK_FIX_ALL_KIND] },
         hoverProvider: true,
         codeLensProvider: { resolveProvider: false },
+        executeCommandProvider: commands === SERVER_COMMANDS ? { commands: [SERVER_COMMANDS.showDocs, SERVER_COMMANDS.showEstimate] } : undefined,
       },
       serverInfo: { name: 'greenml' },
     };
@@ -120,7 +128,9 @@ export function startServer(connection: Connection): void {
     if (configurationSupported) void connection.client.register(DidChangeConfigurationNotification.type, { section: 'greenml' });
   });
 
-  connection.onDidChangeConfiguration(() => {
+  connection.onDidChangeConfiguration((params) => {
+    const pushed = (params.settings as { greenml?: EditorSettings } | null)?.greenml;
+    if (!configurationSupported) pushedSettings = pushed ?? null;
     settingsCache.clear();
     if (pullDiagnostics && refreshSupported) connection.languages.diagnostics.refresh();
     for (const target of workspace.allTargets()) schedulePush(target.uri);
@@ -141,7 +151,7 @@ export function startServer(connection: Connection): void {
       const target = workspace.targetOf(params.textDocument.uri);
       if (!target) return [];
       const { enabled, settings } = await settingsFor(target.uri);
-      return enabled ? codeActions(workspace, params, settings) : [];
+      return enabled ? codeActions(workspace, params, settings, commands) : [];
     }),
   );
 
@@ -165,7 +175,7 @@ export function startServer(connection: Connection): void {
       const target = workspace.targetOf(params.textDocument.uri);
       if (!target) return [];
       const { enabled, settings } = await settingsFor(target.uri);
-      return enabled ? codeLenses(workspace, target, params.textDocument.uri, settings) : [];
+      return enabled ? codeLenses(workspace, target, params.textDocument.uri, settings, commands) : [];
     }),
   );
 
@@ -192,6 +202,18 @@ export function startServer(connection: Connection): void {
           : { ...toDiagnostic(finding), message: `cell ${finding.cell + 1}, line ${finding.range.start.line + 1}: ${finding.message}`, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } },
       );
       return { diagnostics, error: result.error };
+    }),
+  );
+  connection.onExecuteCommand((params) =>
+    guarded('running a command', null, () => {
+      const [argument] = params.arguments ?? [];
+      if (params.command === SERVER_COMMANDS.showDocs && typeof argument === 'string') {
+        const rule = ruleById(argument);
+        if (rule) void connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Info, message: renderRulePlainText(rule) });
+      } else if (params.command === SERVER_COMMANDS.showEstimate && typeof argument === 'string') {
+        void connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Info, message: argument });
+      }
+      return null;
     }),
   );
   connection.onRequest('greenml/rules', () => RULES.map((rule) => ({ id: rule.id, title: rule.title })));
