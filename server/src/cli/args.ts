@@ -1,4 +1,10 @@
+import { availableParallelism } from 'node:os';
 import { UsageError } from './usage-error';
+
+/** One worker per core (this machine kind has two). */
+function defaultWorkers(): number {
+  return Math.max(1, availableParallelism());
+}
 
 export type OutputFormat = 'text' | 'json' | 'sarif';
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['text', 'json', 'sarif'];
@@ -13,6 +19,10 @@ export interface CheckOptions {
   /** Apply fixes: 'safe' with --fix, 'all' with --unsafe-fixes. */
   fix: 'none' | 'safe' | 'all';
   exitZero: boolean;
+  /** Parallel lint workers (threads); 1 lints in the main thread. */
+  workers: number;
+  /** Skip parsing files that hold none of the enabled rules' trigger words (on unless --no-prefilter). */
+  prefilter: boolean;
 }
 
 export type Command =
@@ -23,8 +33,8 @@ export type Command =
   | { kind: 'rules' };
 
 /** Options that take a value, as `--name value` or `--name=value`. */
-const VALUE_OPTIONS = new Set(['--format', '--select', '--ignore']);
-const FLAG_OPTIONS = new Set(['--fix', '--unsafe-fixes', '--exit-zero']);
+const VALUE_OPTIONS = new Set(['--format', '--select', '--ignore', '--workers']);
+const FLAG_OPTIONS = new Set(['--fix', '--unsafe-fixes', '--exit-zero', '--no-prefilter']);
 
 function ruleList(option: string, value: string, knownRules: readonly string[]): string[] {
   const ids = value.split(',').map((s) => s.trim()).filter(Boolean);
@@ -38,7 +48,7 @@ function ruleList(option: string, value: string, knownRules: readonly string[]):
 }
 
 function parseCheck(args: string[], knownRules: readonly string[]): Command {
-  const options: CheckOptions = { paths: [], format: 'text', select: null, ignore: [], fix: 'none', exitZero: false };
+  const options: CheckOptions = { paths: [], format: 'text', select: null, ignore: [], fix: 'none', exitZero: false, workers: defaultWorkers(), prefilter: true };
   let onlyPaths = false;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
@@ -58,6 +68,7 @@ function parseCheck(args: string[], knownRules: readonly string[]): Command {
       if (eq >= 0) throw new UsageError(`${name} takes no value`);
       if (name === '--fix') options.fix = options.fix === 'all' ? 'all' : 'safe';
       else if (name === '--unsafe-fixes') options.fix = 'all';
+      else if (name === '--no-prefilter') options.prefilter = false;
       else options.exitZero = true;
       continue;
     }
@@ -73,6 +84,9 @@ function parseCheck(args: string[], knownRules: readonly string[]): Command {
         throw new UsageError(`unknown format '${value}'; expected one of: ${OUTPUT_FORMATS.join(', ')}`);
       }
       options.format = value as OutputFormat;
+    } else if (name === '--workers') {
+      if (!/^[1-9]\d{0,2}$/.test(value)) throw new UsageError(`--workers expects a whole number from 1 to 999, got '${value}'`);
+      options.workers = Number(value);
     } else if (name === '--select') {
       options.select = [...(options.select ?? []), ...ruleList(name, value, knownRules)];
     } else {

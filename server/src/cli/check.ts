@@ -1,14 +1,14 @@
-import { documentKindOf } from '../engine/analyze';
-import { lintDocument } from '../engine/lint';
+import { documentKindOf, type DocumentKind } from '../engine/analyze';
 import { initPythonParser } from '../engine/python/parser';
 import { RULE_IDS } from '../engine/registry';
-import type { LintResult } from '../engine/types';
+import type { Settings } from '../engine/settings';
 import type { CheckOptions } from './args';
 import { discoverFiles } from './files';
 import { fixText, writeFileAtomic } from './fix-files';
 import { formatJson } from './format-json';
 import { formatSarif } from './format-sarif';
 import { formatText } from './format-text';
+import { lintInParallel, runLintJob, type LintJob, type LintOutcome } from './lint-pool';
 import type { CliIo } from './io';
 import { ProjectSettings } from './project-settings';
 import { readSource } from './read-source';
@@ -18,6 +18,37 @@ function firstLine(text: string): string {
   return text.split('\n')[0].trim();
 }
 
+/** Below this many files, starting worker threads costs more than it saves. */
+const MIN_FILES_FOR_WORKERS = 16;
+
+async function lintInSequence(jobs: LintJob[]): Promise<Map<number, LintOutcome>> {
+  const outcomes = new Map<number, LintOutcome>();
+  for (const job of jobs) outcomes.set(job.id, await runLintJob(job));
+  return outcomes;
+}
+
+/**
+ * Applies fixes to one file in place (main thread: writes must not race). Returns false when the
+ * file could not be read, after reporting why.
+ */
+function applyFixes(file: { path: string; display: string }, kind: DocumentKind, settings: Settings, options: CheckOptions, report: CheckReport): boolean {
+  const source = readSource(file.path);
+  if (!source.ok) {
+    report.errors.push({ path: file.display, message: source.message });
+    return false;
+  }
+  try {
+    const fixed = fixText(kind, source.text, settings, options.fix === 'all');
+    if (!fixed.changed) return true;
+    writeFileAtomic(file.path, source.bom ? `\uFEFF${fixed.text}` : fixed.text);
+    report.fixes!.applied += fixed.applied;
+    report.fixes!.files++;
+  } catch (error) {
+    report.errors.push({ path: file.display, message: `could not write fixes: ${error instanceof Error ? error.message : String(error)}` });
+  }
+  return true;
+}
+
 /** Runs `greenml check`: finds files, (fixes and) lints them, prints the report, returns the exit code. */
 export async function runCheck(options: CheckOptions, io: CliIo): Promise<number> {
   const warn = (message: string) => io.stderr(`greenml: warning: ${message}\n`);
@@ -25,7 +56,9 @@ export async function runCheck(options: CheckOptions, io: CliIo): Promise<number
   const settingsFor = new ProjectSettings(RULE_IDS, { select: options.select, ignore: options.ignore }, io.cwd, warn);
   const report: CheckReport = { files: [], errors: [], fixes: options.fix === 'none' ? null : { applied: 0, files: 0 } };
   report.errors.push(...discovery.problems.map((p) => ({ path: p.display, message: p.message })));
-  let parserReady = false;
+  const jobs: LintJob[] = [];
+  const display = new Map<number, string>();
+  if (report.fixes) await initPythonParser();
 
   for (const file of discovery.files) {
     const kind = documentKindOf(file.path);
@@ -33,40 +66,25 @@ export async function runCheck(options: CheckOptions, io: CliIo): Promise<number
       report.errors.push({ path: file.display, message: 'not a Python, notebook, YAML or JSON file (by its extension); not checked' });
       continue;
     }
-    const source = readSource(file.path);
-    if (!source.ok) {
-      report.errors.push({ path: file.display, message: source.message });
-      continue;
-    }
-    if (!parserReady && (kind === 'python' || kind === 'notebook')) {
-      await initPythonParser();
-      parserReady = true;
-    }
     const settings = settingsFor.forFile(file.path);
-    let text = source.text;
-    let result: LintResult;
-    try {
-      if (report.fixes) {
-        const fixed = fixText(kind, text, settings, options.fix === 'all');
-        if (fixed.changed) {
-          try {
-            writeFileAtomic(file.path, source.bom ? `\uFEFF${fixed.text}` : fixed.text);
-            text = fixed.text;
-            report.fixes.applied += fixed.applied;
-            report.fixes.files++;
-          } catch (error) {
-            report.errors.push({ path: file.display, message: `could not write fixes: ${error instanceof Error ? error.message : String(error)}` });
-          }
-        }
-      }
-      result = lintDocument(kind, text, settings);
-    } catch (error) {
-      report.errors.push({ path: file.display, message: `internal error while checking: ${error instanceof Error ? firstLine(error.message) : String(error)}` });
+    if (report.fixes && !applyFixes(file, kind, settings, options, report)) continue;
+    display.set(jobs.length, file.display);
+    jobs.push({ id: jobs.length, path: file.path, kind, settings, prefilter: options.prefilter });
+  }
+
+  const parallel = options.workers > 1 && jobs.length >= MIN_FILES_FOR_WORKERS && io.workerScript !== undefined;
+  const outcomes = parallel ? await lintInParallel(jobs, options.workers, io.workerScript!) : await lintInSequence(jobs);
+  for (const job of jobs) {
+    const shown = display.get(job.id)!;
+    const outcome = outcomes.get(job.id)!;
+    if (!outcome.ok) {
+      report.errors.push({ path: shown, message: outcome.message });
       continue;
     }
-    for (const failure of result.ruleErrors) warn(`rule ${failure.rule} failed on ${file.display}: ${firstLine(failure.message)} (its findings are missing)`);
-    if (result.error !== undefined) report.errors.push({ path: file.display, message: result.error });
-    if (result.findings.length > 0) report.files.push({ path: file.display, findings: result.findings });
+    const result = outcome.result;
+    for (const failure of result.ruleErrors) warn(`rule ${failure.rule} failed on ${shown}: ${firstLine(failure.message)} (its findings are missing)`);
+    if (result.error !== undefined) report.errors.push({ path: shown, message: result.error });
+    if (result.findings.length > 0) report.files.push({ path: shown, findings: result.findings });
   }
   report.errors.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 

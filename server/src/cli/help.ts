@@ -25,6 +25,9 @@ Options:
   --format <text|json|sarif>   output format (default: text)
   --select <id,id,...>         run only these rules (replaces select from pyproject.toml)
   --ignore <id,id,...>         do not run these rules (added to ignore from pyproject.toml)
+  --workers <n>                lint in n parallel threads (default: one per CPU core)
+  --no-prefilter               parse every file, even those without any rule's trigger words
+                               (slower; findings are the same)
   --fix                        apply safe fixes in place, then report what remains
   --unsafe-fixes               apply all fixes, safe and unsafe, then report what remains
   --exit-zero                  exit with 0 even when problems or errors are found

@@ -5,4 +5,6 @@ export interface CliIo {
   cwd: string;
   /** Colour text output: stdout is a terminal and NO_COLOR is not set. */
   color: boolean;
+  /** The script a lint worker thread runs (the CLI entry itself); without it, linting stays on one thread. */
+  workerScript?: string;
 }

@@ -1,5 +1,6 @@
 import { RULES, RULE_IDS, ruleById } from '../engine/registry';
 import { parseArgs } from './args';
+import { isLintWorker, serveLintJobs } from './lint-pool';
 import { runCheck } from './check';
 import { helpText } from './help';
 import type { CliIo } from './io';
@@ -59,6 +60,7 @@ function start(): void {
     stderr: (text) => void process.stderr.write(text),
     cwd: process.cwd(),
     color: Boolean(process.stdout.isTTY) && process.env.NO_COLOR === undefined,
+    workerScript: __filename,
   };
   runCli(process.argv.slice(2), io).then(
     (code) => {
@@ -68,4 +70,5 @@ function start(): void {
   );
 }
 
-if (require.main === module) start();
+if (isLintWorker()) serveLintJobs();
+else if (require.main === module) start();

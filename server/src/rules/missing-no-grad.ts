@@ -70,7 +70,7 @@ function isGradModeCall(source: PythonSource, call: PyNode): boolean {
  */
 export function isEvalName(name: string): boolean {
   const bare = name.replace(/^_+|_+$/g, '');
-  const words = bare.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase().split(/_+/);
+  const words = bare.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase().split(/[^a-z]+/);
   if (words.some((w) => EVAL_WORDS.has(w))) return true;
   if (/[A-Z]/.test(bare)) return false;
   return bare === 'test' || /_test$/.test(bare) || /^test_(epoch|one_epoch|loop)$/.test(bare);
@@ -514,9 +514,16 @@ function wrapEdits(source: PythonSource, statement: PyNode, torch: string): Offs
   return edits;
 }
 
-/** Edit that adds `@torch.inference_mode()` right above a function's `def` line. */
+/**
+ * Edit that adds `@torch.inference_mode()` right above a function's `def` line (innermost, under any
+ * other decorator). None for functions compiled by TorchScript or torch.compile.
+ */
 function decoratorEdit(source: PythonSource, fn: PyNode, torch: string): OffsetEdit | null {
   const { lines } = source;
+  if (fn.parent?.type === 'decorated_definition') {
+    const compiled = fn.parent.children.some((d) => d.type === 'decorator' && /^torch\.(jit\.|compile$)/.test(source.qualifiedName(d.children.find((c) => c.named && c.type !== 'call') ?? field(d.children.find((c) => c.type === 'call') ?? d, 'function') ?? d) ?? ''));
+    if (compiled) return null;
+  }
   const position = lines.positionAt(fn.start);
   const lineText = lines.lineText(position.line);
   if (lineText.slice(0, position.character).trim() !== '') return null;
@@ -625,11 +632,11 @@ function checkPython(context: PythonContext): void {
     if (!isStatement && !isAssigned) continue;
     const names = new Set<string>();
     const root = chainRoot(source, source.receiver(evalCall));
-    if (root && (isStatement || top === evalCall || field(holder!, 'left')?.type === 'identifier')) names.add(root);
+    if (root) names.add(root);
     const left = isAssigned ? field(holder!, 'left') : null;
     if (left && (left.type === 'identifier' || left.type === 'attribute')) names.add(source.textOf(left));
     if (names.size === 0) continue;
-    const label = left ? source.textOf(left) : source.textOf(source.receiver(evalCall) ?? evalCall);
+    const label = left ? source.textOf(left) : root!;
     const scope = scopeOf(source, evalCall);
     // The eval statement and the siblings after it, up to `model.train()` or a new model.
     let statement: PyNode | null = evalCall;
@@ -708,10 +715,11 @@ export const missingNoGrad: Rule = {
   sources: ['python'],
   fixAvailability: 'sometimes',
   fixSafety: 'mixed',
-  triggers: ['eval', 'valid', 'predict', 'infer', 'test', 'train(False)'],
+  triggers: ['val', 'predict', 'infer', 'test', 'train(False)'],
   docs: {
     whatItDoes:
-      'Flags PyTorch model calls (`model(x)`, `model.forward(x)`) made for evaluation or inference with gradients on: calls after `model.eval()` (or `model.train(False)`) in the same scope, up to `model.train()`, and model calls inside functions named for evaluation (evaluate, eval_epoch, validate, predict, infer, run_inference, test...). A call is left alone when an enclosing `with torch.no_grad()` / `torch.inference_mode()` / `torch.set_grad_enabled(...)` / `torch.enable_grad()` or a decorator of that kind covers it, when the function is only called from such a context, after a statement-level `torch.set_grad_enabled(False)`, when gradient work is in scope (backward(), torch.autograd.grad, `.grad`, requires_grad, an optimizer step) or follows the call, when the model is frozen (`requires_grad_(False)`), in Lightning `validation_step` / `test_step` / `predict_step` hooks, in a model class\'s own methods, and in unittest/pytest `test_*` functions. HF `generate()`, pipeline calls and `SentenceTransformer.encode` are not model calls for this rule: they already run without gradients.',
+      'Flags PyTorch model calls (`model(x)`, `model.forward(x)`) made for evaluation or inference with gradients on: calls after `model.eval()` (or `model.train(False)`) in the same function or module code, up to `model.train()`; and, inside functions named for evaluation (evaluate, eval_epoch, validate, val_step, predict, predict_batch, infer, run_inference, test, run_test...), calls of a model: one switched to eval mode there, one built from torch.nn / torchvision / timm / transformers / a local nn.Module subclass, or a parameter or attribute named like one (`model`, `net`, `self.model`, `teacher_model`) when nothing says it is something else (a Keras model passed in, a pipeline, a plain class). ' +
+      'A call is left alone when an enclosing `with torch.no_grad()` / `torch.inference_mode()` / `torch.set_grad_enabled(...)` / `torch.enable_grad()` or a decorator of that kind covers it (any import spelling or alias), when its function is called from such a context, after a statement-level `torch.set_grad_enabled(...)`, when gradient work is in scope or follows the call (backward(), torch.autograd.grad, torch.func, captum / adversarial-attack libraries, `.grad`, requires_grad, an optimizer step, or a call of a local function doing any of these), when the model is frozen (`requires_grad_(False)` or `p.requires_grad = False` over its parameters), in Lightning `validation_step` / `test_step` / `predict_step` and `on_validation_*` hooks, in a model class\'s own methods, and in unittest/pytest test functions. HF `generate()`, pipeline calls and `SentenceTransformer.encode` are not model calls for this rule: they already run without gradients.',
     whyItWastesEnergy:
       'With gradients on, every forward pass records an autograd graph and keeps the intermediate activations a backward pass would need: more memory traffic and memory held for nothing during evaluation, and smaller batches than the GPU could take. The PyTorch performance tuning guide lists turning gradient computation off for validation and inference among its general recommendations; torch.inference_mode() goes further than torch.no_grad() by also disabling view tracking and version-counter bumps.',
     example: {
@@ -744,7 +752,7 @@ export const missingNoGrad: Rule = {
       ].join('\n'),
     },
     fixSafety:
-      'Inside an evaluation function the fix adds `@torch.inference_mode()` above its `def`; after `model.eval()` it wraps the statement holding the call in `with torch.inference_mode():` and indents it (not offered when that would re-indent a multi-line string or the statement shares its line). No fix is offered at all where gradient work is in scope. The fix is marked safe only in programs with no gradient code anywhere and when the results are not changed in place afterwards: tensors created under inference_mode cannot be saved for a later backward pass and cannot be modified in place outside inference mode, so in a program that also trains, or when outputs are updated in place, it is marked unsafe (use torch.no_grad() there if that matters).',
+      'Inside an evaluation function the fix adds `@torch.inference_mode()` right above its `def`; after `model.eval()` it wraps the statement holding the call in `with torch.inference_mode():` and indents it; `import torch` is added when the file (or, in a notebook, the cell) has none. No fix is offered where gradient work is in scope, for async functions, functions compiled with torch.jit / torch.compile, statements that share their line, or when indenting would change a multi-line string. The fix is safe only when nothing needs gradients: it is marked safe in programs with no gradient code anywhere whose results are not changed in place afterwards and whose model is not handed to another function, and unsafe otherwise, because tensors created under inference mode cannot be saved for a later backward pass or modified in place outside inference mode, and a function the model is handed to may compute gradients (use torch.no_grad() there if that matters).',
     sources: [
       'PyTorch Performance Tuning Guide (disable gradient calculation for validation or inference) — https://pytorch.org/tutorials/recipes/recipes/tuning_guide.html',
       'torch.inference_mode — https://pytorch.org/docs/stable/generated/torch.autograd.grad_mode.inference_mode.html',

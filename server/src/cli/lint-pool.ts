@@ -1,0 +1,81 @@
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import type { DocumentKind } from '../engine/analyze';
+import { lintDocument } from '../engine/lint';
+import { initPythonParser } from '../engine/python/parser';
+import type { Settings } from '../engine/settings';
+import type { LintResult } from '../engine/types';
+import { readSource } from './read-source';
+
+/** One file to lint: read and analysed wherever it runs (main thread or a worker). */
+export interface LintJob {
+  id: number;
+  path: string;
+  kind: DocumentKind;
+  settings: Settings;
+  prefilter: boolean;
+}
+
+export type LintOutcome = { ok: true; result: LintResult } | { ok: false; message: string };
+
+const WORKER_ROLE = 'greenml-lint-worker';
+
+function firstLine(text: string): string {
+  return text.split('\n')[0].trim();
+}
+
+/** Reads and lints one file; every failure becomes a message, never an exception. */
+export async function runLintJob(job: LintJob): Promise<LintOutcome> {
+  const source = readSource(job.path);
+  if (!source.ok) return { ok: false, message: source.message };
+  try {
+    if (job.kind === 'python' || job.kind === 'notebook') await initPythonParser();
+    return { ok: true, result: lintDocument(job.kind, source.text, job.settings, undefined, job.prefilter) };
+  } catch (error) {
+    return { ok: false, message: `internal error while checking: ${error instanceof Error ? firstLine(error.message) : String(error)}` };
+  }
+}
+
+/** Whether this thread is a lint worker started by `lintInParallel`. */
+export function isLintWorker(): boolean {
+  return !isMainThread && (workerData as { role?: string } | null)?.role === WORKER_ROLE;
+}
+
+/** The worker's side: answer jobs until the main thread closes the port. */
+export function serveLintJobs(): void {
+  parentPort!.on('message', (job: LintJob) => {
+    void runLintJob(job).then((outcome) => parentPort!.postMessage({ id: job.id, outcome }));
+  });
+}
+
+/**
+ * Lints files on `size` worker threads (each with its own parser), handing out one job at a time
+ * so a slow file does not hold up the rest. The worker script is this bundle itself.
+ */
+export async function lintInParallel(jobs: LintJob[], size: number, script: string): Promise<Map<number, LintOutcome>> {
+  const outcomes = new Map<number, LintOutcome>();
+  const queue = [...jobs];
+  const workers = Array.from({ length: Math.min(size, jobs.length) }, () => new Worker(script, { workerData: { role: WORKER_ROLE } }));
+  try {
+    await Promise.all(
+      workers.map(
+        (worker) =>
+          new Promise<void>((resolve, reject) => {
+            const next = () => {
+              const job = queue.shift();
+              if (job) worker.postMessage(job);
+              else resolve();
+            };
+            worker.on('message', (message: { id: number; outcome: LintOutcome }) => {
+              outcomes.set(message.id, message.outcome);
+              next();
+            });
+            worker.on('error', reject);
+            next();
+          }),
+      ),
+    );
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+  return outcomes;
+}
