@@ -25,6 +25,19 @@ describe('real-world corpus (scikit-learn examples, PyTorch sources, CPython std
     corpus = out.trim().split('\n').pop()!;
   });
 
+  function check(args: string[]): string {
+    const run = spawnSync(process.execPath, [join(ROOT, 'dist', 'cli.js'), 'check', ...args, '--format', 'json', '--exit-zero'], { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
+    assert.equal(run.status, 0, run.stderr);
+    return run.stdout;
+  }
+
+  it('finds the same with and without the prefilter, on one thread and on several', () => {
+    const paths = [join(corpus, 'sklearn'), join(ROOT, 'examples'), join(ROOT, 'test', 'fixtures', 'rules')];
+    const reference = check([...paths, '--workers', '1', '--no-prefilter']);
+    assert.equal(check([...paths, '--workers', '1']), reference, 'the prefilter changed the findings');
+    assert.equal(check([...paths, '--workers', '3']), reference, 'worker threads changed the findings');
+  });
+
   for (const part of ['sklearn', 'torch', 'cpython']) {
     it(`${part}: no crash, no error entries, every rule runs`, () => {
       const started = Date.now();

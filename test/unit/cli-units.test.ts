@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 // In-process tests of the CLI's pure parts (the end-to-end tests in cli.test.ts run the bundle).
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs';
@@ -35,11 +36,11 @@ describe('cli: argument parsing', () => {
   it('reads check options in both spellings, with . as the default path', () => {
     assert.deepEqual(parseArgs(['check'], known), {
       kind: 'check',
-      options: { paths: ['.'], format: 'text', select: null, ignore: [], fix: 'none', exitZero: false },
+      options: { paths: ['.'], format: 'text', select: null, ignore: [], fix: 'none', exitZero: false, workers: availableParallelism(), prefilter: true },
     });
-    assert.deepEqual(parseArgs(['check', 'src', '--format=sarif', '--select', 'a-rule,b-rule', '--ignore=b-rule', '--unsafe-fixes', '--fix', '--exit-zero', '--', '--odd-name.py'], known), {
+    assert.deepEqual(parseArgs(['check', 'src', '--format=sarif', '--select', 'a-rule,b-rule', '--ignore=b-rule', '--unsafe-fixes', '--fix', '--exit-zero', '--workers', '3', '--no-prefilter', '--', '--odd-name.py'], known), {
       kind: 'check',
-      options: { paths: ['src', '--odd-name.py'], format: 'sarif', select: ['a-rule', 'b-rule'], ignore: ['b-rule'], fix: 'all', exitZero: true },
+      options: { paths: ['src', '--odd-name.py'], format: 'sarif', select: ['a-rule', 'b-rule'], ignore: ['b-rule'], fix: 'all', exitZero: true, workers: 3, prefilter: false },
     });
     assert.equal((parseArgs(['check', '--fix'], known) as { options: { fix: string } }).options.fix, 'safe');
   });
@@ -53,7 +54,7 @@ describe('cli: argument parsing', () => {
   });
 
   it('throws UsageError on mistakes', () => {
-    for (const argv of [[], ['nope'], ['check', '--nope'], ['check', '--format', 'xml'], ['check', '--select', 'c-rule'], ['check', '--select='], ['check', '--fix=yes'], ['rule'], ['rule', 'a', 'b'], ['rules', 'x']]) {
+    for (const argv of [[], ['nope'], ['check', '--nope'], ['check', '--format', 'xml'], ['check', '--select', 'c-rule'], ['check', '--select='], ['check', '--fix=yes'], ['check', '--workers', '0'], ['check', '--workers=two'], ['check', '--no-prefilter=1'], ['rule'], ['rule', 'a', 'b'], ['rules', 'x']]) {
       assert.throws(() => parseArgs(argv, known), UsageError, argv.join(' '));
     }
   });
