@@ -32,7 +32,7 @@ describe('real-world corpus (scikit-learn examples, PyTorch sources, CPython std
   }
 
   it('finds the same with and without the prefilter, on one thread and on several', () => {
-    const paths = [join(corpus, 'sklearn'), join(ROOT, 'examples'), join(ROOT, 'test', 'fixtures', 'rules')];
+    const paths = [corpus, join(ROOT, 'examples'), join(ROOT, 'test', 'fixtures', 'rules')];
     const reference = check([...paths, '--workers', '1', '--no-prefilter']);
     assert.equal(check([...paths, '--workers', '1']), reference, 'the prefilter changed the findings');
     assert.equal(check([...paths, '--workers', '3']), reference, 'worker threads changed the findings');

@@ -1,8 +1,11 @@
 import { extname } from 'node:path';
 import { ConfigParseError, parseJsonConfig, parseYamlConfig, type ConfigSource } from './config/source';
+import { jsonNestingExceeds, lineCountExceeds, MAX_DOCUMENT_LINES, MAX_NESTING_DEPTH, pythonNestingExceeds, yamlNestingExceeds } from './limits';
 import { NotebookError, NotebookProgram, readNotebook, type CodeCell } from './notebook';
 import { parsePython } from './python/parser';
 import { PythonSource } from './python/source';
+
+const tooDeep = `nested more than ${MAX_NESTING_DEPTH} levels deep, not analysed`;
 
 export type DocumentKind = 'python' | 'notebook' | 'yaml' | 'json';
 
@@ -44,6 +47,11 @@ export function analyze(kind: DocumentKind, text: string, mayMatch: (text: strin
     return { kind: 'error', text, message: `file too large to analyse (${(text.length / 1048576).toFixed(1)} MB; the limit is ${MAX_DOCUMENT_CHARS / 1048576} MB)` };
   }
   if (text.includes('\u0000')) return { kind: 'error', text, message: 'binary file (contains NUL bytes), not analysed' };
+  // Limits checked on the raw text, before any parser runs (see limits.ts for why).
+  const tooLong = lineCountExceeds(text, MAX_DOCUMENT_LINES);
+  if (tooLong !== null) return { kind: 'error', text, message: `file too long to analyse (${tooLong} lines; the limit is ${MAX_DOCUMENT_LINES})` };
+  const nesting = kind === 'python' ? pythonNestingExceeds : kind === 'yaml' ? yamlNestingExceeds : jsonNestingExceeds;
+  if (nesting(text, MAX_NESTING_DEPTH)) return { kind: 'error', text, message: tooDeep };
   try {
     switch (kind) {
       case 'python': {
@@ -52,6 +60,8 @@ export function analyze(kind: DocumentKind, text: string, mayMatch: (text: strin
       }
       case 'notebook': {
         const notebook = new NotebookProgram(readNotebook(text));
+        // The cells' code was inside JSON strings, unchecked so far.
+        if (pythonNestingExceeds(notebook.text, MAX_NESTING_DEPTH)) return { kind: 'error', text, message: tooDeep };
         if (!mayMatch(notebook.text)) return { kind: 'skipped', text };
         return { kind: 'notebook', text, notebook, python: new PythonSource(notebook.text, parsePython(notebook.text), notebook.spans) };
       }
@@ -74,5 +84,8 @@ export function analyzeNotebookCells(cells: CodeCell[]): Analysis {
   const text = notebook.text;
   if (text.length > MAX_DOCUMENT_CHARS) return { kind: 'error', text, message: `notebook too large to analyse (${(text.length / 1048576).toFixed(1)} MB)` };
   if (text.includes('\u0000')) return { kind: 'error', text, message: 'binary data in a notebook cell (contains NUL bytes), not analysed' };
+  const tooLong = lineCountExceeds(text, MAX_DOCUMENT_LINES);
+  if (tooLong !== null) return { kind: 'error', text, message: `notebook too long to analyse (${tooLong} lines of code; the limit is ${MAX_DOCUMENT_LINES})` };
+  if (pythonNestingExceeds(text, MAX_NESTING_DEPTH)) return { kind: 'error', text, message: tooDeep };
   return { kind: 'notebook', text, notebook, python: new PythonSource(text, parsePython(text), notebook.spans) };
 }

@@ -32,9 +32,13 @@ function enabledRules(settings: Settings, rules: readonly Rule[]): { rule: Rule;
   return enabled;
 }
 
-/** Whether a text holds one of the rule's trigger words (so the rule could find something). */
+function present(part: string | RegExp, text: string): boolean {
+  return typeof part === 'string' ? text.includes(part) : part.test(text);
+}
+
+/** Whether a text satisfies one of the rule's triggers (so the rule could find something). */
 export function mayMatch(rule: Rule, text: string): boolean {
-  return rule.triggers.length === 0 || rule.triggers.some((word) => text.includes(word));
+  return rule.triggers.length === 0 || rule.triggers.some((trigger) => (Array.isArray(trigger) ? trigger.every((part) => present(part, text)) : present(trigger as string | RegExp, text)));
 }
 
 /** Parses a document (skipping the parse when no enabled rule could match) and runs the rules. */

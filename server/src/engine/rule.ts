@@ -3,6 +3,9 @@ import type { PythonSource } from './python/source';
 import type { Settings } from './settings';
 import type { FixSafety, OffsetFix, Severity } from './types';
 
+/** One trigger: a word, a pattern, or a list of words/patterns that must all be present. */
+export type Trigger = string | RegExp | readonly (string | RegExp)[];
+
 /** Which kinds of document a rule reads. Notebooks are Python (their code cells). */
 export type SourceKind = 'python' | 'config';
 
@@ -60,10 +63,12 @@ export interface Rule {
   /** The safety of the fixes the rule offers; `mixed` when it depends on the finding. */
   readonly fixSafety: FixSafety | 'mixed' | 'none';
   /**
-   * Words one of which must appear in a text for the rule to find anything in it: lets the engine
-   * skip parsing files that cannot match. Empty means always run.
+   * What a text must contain for the rule to find anything in it, so that files which cannot
+   * match are skipped without parsing. Any one entry is enough; an entry is a word, a regular
+   * expression, or a list whose items must all be present. It must hold for every text the rule
+   * can fire on (a test compares findings with and without this filter on real code).
    */
-  readonly triggers: readonly string[];
+  readonly triggers: readonly Trigger[];
   readonly docs: RuleDocs;
   checkPython?(context: PythonContext): void;
   checkConfig?(context: ConfigContext): void;

@@ -114,7 +114,8 @@ export function mergeSettings(
           break;
         }
         for (const [name, number] of Object.entries(value as Record<string, unknown>)) {
-          const target = THRESHOLD_KEYS[name];
+          // Own keys only: `constructor` or `__proto__` must read as unknown, not as Object's members.
+          const target = Object.hasOwn(THRESHOLD_KEYS, name) ? THRESHOLD_KEYS[name] : undefined;
           if (!target) problem(`thresholds.${name}`, `unknown threshold; known: ${Object.keys(THRESHOLD_KEYS).join(', ')}`);
           else if (typeof number !== 'number' || !Number.isFinite(number) || number <= 0) {
             problem(`thresholds.${name}`, `expected a positive number, got ${JSON.stringify(number)}`);

@@ -484,7 +484,7 @@ export const exhaustiveGridSearch: Rule = {
   sources: ['python', 'config'],
   fixAvailability: 'sometimes',
   fixSafety: 'unsafe',
-  triggers: ['GridSearch', 'ParameterGrid', 'GridSampler', 'grid'],
+  triggers: ['GridSearch', 'ParameterGrid', 'GridSampler'],
   docs: {
     whatItDoes:
       'Flags hyperparameter grid searches whose number of model fits reaches the gridSearchFits threshold (100 by default): scikit-learn GridSearchCV (candidates × CV splits + 1 refit; an omitted cv means 5 folds; refit=False drops the +1; a list of grids is the sum of their products) and ParameterGrid (one fit per combination), counted from literal grids, names assigned them, range/np.arange and np.linspace/logspace/geomspace with a literal count; Optuna GridSampler (capped by a literal n_trials); Keras Tuner GridSearch when the hypermodel function declares a countable space; and W&B sweep configs with method: grid whose parameters list their values (capped by run_cap). Grids it cannot count, HalvingGridSearchCV and RandomizedSearchCV are left alone. An unknown cv splitter gives a lower bound (one fit per candidate).',

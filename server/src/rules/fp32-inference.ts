@@ -141,7 +141,7 @@ export const fp32Inference: Rule = {
   sources: ['python'],
   fixAvailability: 'always',
   fixSafety: 'unsafe',
-  triggers: ['from_pretrained', 'pipeline'],
+  triggers: ['from_pretrained', ['pipeline', 'transformers']],
   docs: {
     whatItDoes:
       'Flags a transformers model of 1B parameters or more (the large-model-parameters threshold; the size comes from the model catalogue, or from a size written in the id such as "-7b" or "-1.5B") loaded with `XxxModel.from_pretrained(...)` or `pipeline(..., model=...)` without `torch_dtype` / `dtype` / `quantization_config` / `load_in_8bit` / `load_in_4bit`, in a program that does not train. Loads followed by `.half()` / `.bfloat16()` / `.to(torch.float16)`, pipelines with `model_kwargs`, calls with `**kwargs`, local paths, pre-quantized checkpoints (GPTQ, AWQ, GGUF...) and ids whose size is unknown are not flagged. Programs that train (backward, an optimizer, a Trainer) are left to the training rules.',

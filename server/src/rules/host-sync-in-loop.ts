@@ -523,7 +523,7 @@ export const hostSyncInLoop: Rule = {
   sources: ['python'],
   fixAvailability: 'never',
   fixSafety: 'none',
-  triggers: ['backward'],
+  triggers: [['backward', 'cuda', 'step']],
   docs: {
     whatItDoes:
       'In CUDA code, flags lines of a hand-written training loop (the innermost loop whose body calls backward() and an optimizer step()) that read a GPU value on every step: `.item()`, `.cpu()` / `.to("cpu")`, `.tolist()`, `.numpy(force=True)`, `float(t)` / `int(t)`, and printing or formatting a tensor (the loss, model outputs, torch results and what the loop computes from them). One finding per line. ' +

@@ -715,7 +715,8 @@ export const missingNoGrad: Rule = {
   sources: ['python'],
   fixAvailability: 'sometimes',
   fixSafety: 'mixed',
-  triggers: ['val', 'predict', 'infer', 'test', 'train(False)'],
+  // `m.eval()` / `m.train(False)`, or a function named for evaluation that calls something model-like.
+  triggers: [/\.\s*eval\s*\(/, /\.\s*train\s*\(\s*False/, [/def\s+\w*(val|predict|infer|test)/i, /torch|timm|transformers|model|net|Model|Net/]],
   docs: {
     whatItDoes:
       'Flags PyTorch model calls (`model(x)`, `model.forward(x)`) made for evaluation or inference with gradients on: calls after `model.eval()` (or `model.train(False)`) in the same function or module code, up to `model.train()`; and, inside functions named for evaluation (evaluate, eval_epoch, validate, val_step, predict, predict_batch, infer, run_inference, test, run_test...), calls of a model: one switched to eval mode there, one built from torch.nn / torchvision / timm / transformers / a local nn.Module subclass, or a parameter or attribute named like one (`model`, `net`, `self.model`, `teacher_model`) when nothing says it is something else (a Keras model passed in, a pipeline, a plain class). ' +

@@ -391,7 +391,7 @@ export const noMixedPrecision: Rule = {
   sources: ['python', 'config'],
   fixAvailability: 'sometimes',
   fixSafety: 'unsafe',
-  triggers: ['TrainingArguments', 'Trainer', 'Fabric', 'Accelerator', 'fit', 'backward', 'bf16', 'fp16', 'precision'],
+  triggers: ['TrainingArguments', 'Trainer', 'Fabric', 'Accelerator', 'keras', ['backward', 'cuda']],
   docs: {
     whatItDoes:
       'Flags training set up in full fp32: transformers TrainingArguments / Seq2SeqTrainingArguments without bf16 or fp16; a Lightning Trainer without precision or with precision 32; Accelerator() without mixed_precision or with "no"; Keras fit() with no mixed-precision policy; a hand-written PyTorch loop (backward + optimizer step) in CUDA code with no torch.autocast; and configs with bf16/fp16 false or missing, trainer precision 32, accelerate mixed_precision "no", or DeepSpeed with neither fp16 nor bf16 enabled. TRL and axolotl recipes are judged only on explicit settings, because their defaults changed across versions.',

@@ -321,7 +321,7 @@ export const oversizedModel: Rule = {
   sources: ['python', 'config'],
   fixAvailability: 'sometimes',
   fixSafety: 'unsafe',
-  triggers: ['from_pretrained', 'pipeline', 'SentenceTransformer', 'create_model', 'get_model', 'torchvision', 'applications', 'model_name_or_path', 'base_model', 'model_id'],
+  triggers: ['from_pretrained', ['pipeline', 'transformers'], 'SentenceTransformer', 'create_model', 'get_model', 'torchvision', 'applications', 'model_name_or_path', 'base_model', 'model_id'],
   docs: {
     whatItDoes:
       'Flags checkpoints that GreenML\'s model catalogue marks as oversized (bert-large, roberta-large, gpt2-medium/large/xl, t5-large and up, flan-t5-large and up, bart-large-cnn/xsum, whisper-large, all-mpnet-base-v2, torchvision resnet101/152, vit_l/vit_h, convnext_large, Keras ResNet101/152, 70B LLMs) where they are loaded: transformers `from_pretrained(...)`, `pipeline(..., model=...)`, `SentenceTransformer(...)`, `timm.create_model(...)`, `torchvision.models.get_model(...)`, torchvision and `keras.applications` builders, module constants passed to them, and the `model_name_or_path` / `base_model` / `model` / `model_id` / `model_name` keys of training configs. The message gives the catalogue\'s size figures and the alternative\'s published size, speed and quality, with their sources. 7–8B LLMs are the small end of their families and are not flagged; ids in comments, docstrings, log messages and paths are not model loads.',

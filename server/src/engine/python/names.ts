@@ -167,9 +167,15 @@ export class NameTable {
 
 /** Identifiers assigned by a target such as `a`, `a, b`, `(a, [b, *c])`. */
 function targetIdentifiers(target: PyNode): PyNode[] {
-  if (target.type === 'identifier') return [target];
-  if (['pattern_list', 'tuple_pattern', 'list_pattern', 'tuple', 'list', 'list_splat_pattern', 'parenthesized_expression'].includes(target.type)) {
-    return target.children.flatMap(targetIdentifiers);
+  // An explicit stack, not recursion: deeply nested targets must not overflow the call stack.
+  const found: PyNode[] = [];
+  const stack = [target];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (node.type === 'identifier') found.push(node);
+    else if (TARGET_CONTAINERS.has(node.type)) for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]);
   }
-  return [];
+  return found;
 }
+
+const TARGET_CONTAINERS: ReadonlySet<string> = new Set(['pattern_list', 'tuple_pattern', 'list_pattern', 'tuple', 'list', 'list_splat_pattern', 'parenthesized_expression']);

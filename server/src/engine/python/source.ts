@@ -69,16 +69,22 @@ export class PythonSource {
   }
 
   private resolveQualifiedName(expr: PyNode): string | null {
-    if (expr.type === 'identifier') {
-      const binding = this.names.bindingAt(this.textOf(expr), expr.start);
-      return binding?.kind === 'import' ? canonicalName(binding.qualified) : null;
+    // Iterative: an attribute chain `a.b.c...` as long as the file (fuzzed or generated input)
+    // overflowed the call stack when this recursed once per dot (test/reliability/hostile).
+    const attributes: PyNode[] = [];
+    let current: PyNode | null = expr;
+    while (current?.type === 'attribute') {
+      const attribute = field(current, 'attribute');
+      if (!attribute) return null;
+      attributes.push(attribute);
+      current = field(current, 'object');
     }
-    if (expr.type === 'attribute') {
-      const base = this.qualifiedName(field(expr, 'object'));
-      const attribute = field(expr, 'attribute');
-      return base && attribute ? canonicalName(`${base}.${this.textOf(attribute)}`) : null;
-    }
-    return null;
+    if (current?.type !== 'identifier') return null;
+    const binding = this.names.bindingAt(this.textOf(current), current.start);
+    if (binding?.kind !== 'import') return null;
+    let name = canonicalName(binding.qualified);
+    for (let i = attributes.length - 1; i >= 0; i--) name = canonicalName(`${name}.${this.textOf(attributes[i])}`);
+    return name;
   }
 
   /** Qualified name of what a call calls. */
@@ -190,9 +196,13 @@ export class PythonSource {
     return value === undefined ? undefined : { value, node: bindings[0].value };
   }
 
-  /** Plain literal values (numbers, strings, booleans, None, lists, tuples, dicts of literals). */
-  literal(node: PyNode | null): Literal | undefined {
-    if (!node) return undefined;
+  /**
+   * Plain literal values (numbers, strings, booleans, None, lists, tuples, dicts of literals).
+   * Beyond `depth` levels of nesting a literal reads as unknown: `- - - ... 1` or `not not ...`
+   * chains carry no brackets, so only this keeps the recursion bounded.
+   */
+  literal(node: PyNode | null, depth = 64): Literal | undefined {
+    if (!node || depth <= 0) return undefined;
     switch (node.type) {
       case 'string':
         return this.stringLiteral(node);
@@ -211,12 +221,12 @@ export class PythonSource {
       case 'none':
         return null;
       case 'unary_operator': {
-        const operand = this.literal(field(node, 'argument'));
+        const operand = this.literal(field(node, 'argument'), depth - 1);
         return typeof operand === 'number' && this.textOf(node).trimStart().startsWith('-') ? -operand : undefined;
       }
       case 'parenthesized_expression': {
         const inner = node.children.find((c) => c.named);
-        return this.literal(inner ?? null);
+        return this.literal(inner ?? null, depth - 1);
       }
       case 'list':
       case 'tuple':
@@ -224,7 +234,7 @@ export class PythonSource {
         const items: Literal[] = [];
         for (const child of node.children) {
           if (!child.named || child.type === 'comment') continue;
-          const value = this.literal(child);
+          const value = this.literal(child, depth - 1);
           if (value === undefined) return undefined;
           items.push(value);
         }
@@ -235,8 +245,8 @@ export class PythonSource {
         for (const pair of node.children) {
           if (pair.type === 'comment' || !pair.named) continue;
           if (pair.type !== 'pair') return undefined;
-          const key = this.literal(field(pair, 'key'));
-          const value = this.literal(field(pair, 'value'));
+          const key = this.literal(field(pair, 'key'), depth - 1);
+          const value = this.literal(field(pair, 'value'), depth - 1);
           if (typeof key !== 'string' || value === undefined) return undefined;
           out[key] = value;
         }
