@@ -43,7 +43,7 @@ function contributes(rules) {
         'greenml.hardware.count': { type: 'integer', default: 1, minimum: 1, scope: 'resource', description: 'Number of GPUs a training run uses, for footprint estimates.' },
         'greenml.region.provider': { type: 'string', enum: ['', 'gcp', 'aws', 'azure'], default: '', scope: 'resource', description: 'Cloud provider of the training region, for footprint estimates.' },
         'greenml.region.id': { type: 'string', default: '', scope: 'resource', description: 'Training region for footprint estimates (e.g. us-central1, eu-north-1, westeurope). Empty: world-average grid intensity.' },
-        'greenml.trace.server': { type: 'string', enum: ['off', 'messages', 'verbose'], default: 'off', scope: 'window', description: 'Traces the communication between VS Code and the GreenML language server.' },
+        'greenml.trace.server': { type: 'string', enum: ['off', 'messages', 'verbose'], default: 'off', scope: 'window', description: 'Traces the communication between VS Code and the GreenML language server into the GreenML output channel; set that channel\'s log level to Trace (Output panel, gear menu) to see it.' },
       },
     },
   };

@@ -25,7 +25,8 @@ export function startClient(context: vscode.ExtensionContext): GreenmlClient {
     documentSelector: DOCUMENT_SELECTOR,
     outputChannel,
     diagnosticPullOptions: { onChange: true, onSave: true },
-    synchronize: { configurationSection: 'greenml' },
+    // [tool.greenml] lives in pyproject.toml: edits to it change open documents' findings.
+    synchronize: { configurationSection: 'greenml', fileEvents: vscode.workspace.createFileSystemWatcher('**/pyproject.toml') },
     // The extension shows rule docs and estimates itself (Markdown previews); see server/src/lsp/commands.ts.
     initializationOptions: { clientCommands: true },
   };

@@ -11,9 +11,22 @@ interface RuleSummary {
   title: string;
 }
 
-async function showMarkdown(markdown: string): Promise<void> {
-  const document = await vscode.workspace.openTextDocument({ language: 'markdown', content: markdown });
-  await vscode.commands.executeCommand('markdown.showPreview', document.uri);
+/**
+ * Read-only documents for rule docs and estimates: shown as a Markdown preview, never as an
+ * unsaved untitled editor that asks to be saved on close.
+ */
+const DOCS_SCHEME = 'greenml-docs';
+const documents = new Map<string, string>();
+let documentCount = 0;
+
+const docsProvider: vscode.TextDocumentContentProvider = {
+  provideTextDocumentContent: (uri) => documents.get(uri.toString()) ?? '',
+};
+
+async function showMarkdown(title: string, markdown: string): Promise<void> {
+  const uri = vscode.Uri.from({ scheme: DOCS_SCHEME, path: `/${++documentCount}/${title}.md` });
+  documents.set(uri.toString(), markdown);
+  await vscode.commands.executeCommand('markdown.showPreview', uri);
 }
 
 /** Scans every matching file of the workspace into the Problems panel, with a cancellable progress notification. */
@@ -22,7 +35,7 @@ async function scanWorkspace(client: GreenmlClient, collection: vscode.Diagnosti
     { location: vscode.ProgressLocation.Notification, title: 'GreenML: scanning workspace', cancellable: true },
     async (progress, token) => {
       const files = await vscode.workspace.findFiles(SCAN_INCLUDE, SCAN_EXCLUDE, undefined, token);
-      const open = new Set(vscode.workspace.textDocuments.map((d) => d.uri.toString()));
+      const open = new Set([...vscode.workspace.textDocuments, ...vscode.workspace.notebookDocuments].map((d) => d.uri.toString()));
       collection.clear();
       let done = 0;
       let findings = 0;
@@ -47,7 +60,10 @@ export function registerCommands(client: GreenmlClient): vscode.Disposable[] {
   const collection = vscode.languages.createDiagnosticCollection('greenml-scan');
   return [
     collection,
+    vscode.workspace.registerTextDocumentContentProvider(DOCS_SCHEME, docsProvider),
+    // A file opened in an editor gets live diagnostics: drop its scan results.
     vscode.workspace.onDidOpenTextDocument((document) => collection.delete(document.uri)),
+    vscode.workspace.onDidOpenNotebookDocument((notebook) => collection.delete(notebook.uri)),
     vscode.commands.registerCommand('greenml.scanWorkspace', () => scanWorkspace(client, collection)),
     vscode.commands.registerCommand('greenml.showRuleDocumentation', async (ruleId?: string) => {
       let id = ruleId;
@@ -56,9 +72,9 @@ export function registerCommands(client: GreenmlClient): vscode.Disposable[] {
         const picked = await vscode.window.showQuickPick(rules.map((r) => ({ label: r.id, description: r.title })), { placeHolder: 'Rule to document' });
         id = picked?.label;
       }
-      if (id) await showMarkdown(await client.sendRequest<string>('greenml/ruleDocumentation', { rule: id }));
+      if (id) await showMarkdown(id, await client.sendRequest<string>('greenml/ruleDocumentation', { rule: id }));
     }),
-    vscode.commands.registerCommand('greenml.showEstimate', (markdown: string) => showMarkdown(markdown)),
+    vscode.commands.registerCommand('greenml.showEstimate', (markdown: string) => showMarkdown('footprint-estimate', markdown)),
     vscode.commands.registerCommand('greenml.restartServer', () => client.restart()),
     vscode.commands.registerCommand('greenml.showOutput', () => client.outputChannel.show()),
   ];

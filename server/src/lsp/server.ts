@@ -128,6 +128,13 @@ export function startServer(connection: Connection): void {
     if (configurationSupported) void connection.client.register(DidChangeConfigurationNotification.type, { section: 'greenml' });
   });
 
+  // A pyproject.toml changed ([tool.greenml]): every open document's settings may have changed.
+  connection.onDidChangeWatchedFiles(() => {
+    settingsCache.clear();
+    if (pullDiagnostics && refreshSupported) connection.languages.diagnostics.refresh();
+    for (const target of workspace.allTargets()) schedulePush(target.uri);
+  });
+
   connection.onDidChangeConfiguration((params) => {
     const pushed = (params.settings as { greenml?: EditorSettings } | null)?.greenml;
     if (!configurationSupported) pushedSettings = pushed ?? null;
