@@ -715,8 +715,9 @@ export const missingNoGrad: Rule = {
   sources: ['python'],
   fixAvailability: 'sometimes',
   fixSafety: 'mixed',
-  // `m.eval()` / `m.train(False)`, or a function named for evaluation that calls something model-like.
-  triggers: [/\.\s*eval\s*\(/, /\.\s*train\s*\(\s*False/, [/def\s+\w*(val|predict|infer|test)/i, /torch|timm|transformers|model|net|Model|Net/]],
+  // `m.eval()` / `m.train(False)`, or a function named for evaluation that calls something model-like;
+  // a plain word first in each list, so the patterns only run on texts that may match.
+  triggers: [['eval', /\.\s*eval\s*\(/], ['False', /\.\s*train\s*\(\s*False/], ['def', /def\s+\w*(val|predict|infer|test)/i, /torch|timm|transformers|model|net|Model|Net/]],
   docs: {
     whatItDoes:
       'Flags PyTorch model calls (`model(x)`, `model.forward(x)`) made for evaluation or inference with gradients on: calls after `model.eval()` (or `model.train(False)`) in the same function or module code, up to `model.train()`; and, inside functions named for evaluation (evaluate, eval_epoch, validate, val_step, predict, predict_batch, infer, run_inference, test, run_test...), calls of a model: one switched to eval mode there, one built from torch.nn / torchvision / timm / transformers / a local nn.Module subclass, or a parameter or attribute named like one (`model`, `net`, `self.model`, `teacher_model`) when nothing says it is something else (a Keras model passed in, a pipeline, a plain class). ' +
