@@ -7,6 +7,7 @@ import { field, isAncestorOf, type PyNode } from '../engine/python/tree';
 import type { ConfigContext, PythonContext, Report, Rule } from '../engine/rule';
 import { indentOf } from '../engine/text';
 import type { OffsetEdit, OffsetFix } from '../engine/types';
+import { moduleAlias } from './shared/module-alias';
 import { isFrom, lastSegment } from './shared/python-patterns';
 import { callRange } from './shared/ranges';
 import { trainingLoops } from './shared/training-loops';
@@ -111,15 +112,6 @@ function checkAccelerator(context: PythonContext, call: PyNode, callee: string):
   });
 }
 
-/** The local name bound to a module (`keras`, `tf`...), for code the fix inserts. */
-function moduleAlias(source: PythonSource, modules: string[]): string | null {
-  for (const node of source.nodes('identifier')) {
-    const qualified = source.qualifiedName(node);
-    if (qualified && modules.includes(qualified) && node.parent?.type !== 'aliased_import' && node.parent?.type !== 'dotted_name') return source.textOf(node);
-  }
-  return null;
-}
-
 /** Keras `model.fit(...)` in a file that sets no mixed-precision policy. */
 function checkKerasFit(context: PythonContext, call: PyNode): void {
   const { source } = context;
@@ -128,8 +120,8 @@ function checkKerasFit(context: PythonContext, call: PyNode): void {
   if (!type || !type.startsWith('keras.')) return;
   const hasPolicy = source.nodes('call').some((c) => /(set_global_policy|set_dtype_policy)$/.test(source.calleeName(c) ?? '') || /mixed_(float16|bfloat16)/.test(source.textOf(c)));
   if (hasPolicy) return;
-  const keras = moduleAlias(source, ['keras']);
-  const tf = keras ? null : moduleAlias(source, ['tensorflow']);
+  const keras = moduleAlias(source, 'keras');
+  const tf = keras ? null : moduleAlias(source, 'tensorflow');
   let fix: OffsetFix | undefined;
   const statement = keras ? `${keras}.mixed_precision.set_global_policy("mixed_float16")` : tf ? `${tf}.keras.mixed_precision.set_global_policy("mixed_float16")` : null;
   const importEnd = statement ? lastTopLevelImportEnd(source) : null;
@@ -163,7 +155,7 @@ function usesReducedPrecision(source: PythonSource): boolean {
 function checkLoops(context: PythonContext): void {
   const { source } = context;
   if (!source.usesCuda || usesReducedPrecision(source)) return;
-  const torch = moduleAlias(source, ['torch']);
+  const torch = moduleAlias(source, 'torch');
   for (const { backward } of trainingLoops(source)) {
     const receiver = source.receiver(backward);
     if (!receiver || source.positionalArgs(backward).length > 0) continue; // accelerator.backward(loss): Accelerate decides precision

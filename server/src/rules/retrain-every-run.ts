@@ -124,13 +124,7 @@ function loadsBack(source: PythonSource, savedPaths: PyNode[]): boolean {
 
 /** The class a `trainer = SomeTrainer(...)` was built from, when it is a transformers/TRL trainer or a subclass of one. */
 function trainerConstruction(source: PythonSource, receiver: PyNode | null): PyNode | null {
-  if (!receiver) return null;
-  let call: PyNode | null = null;
-  if (receiver.type === 'call') call = receiver;
-  else if (receiver.type === 'identifier') {
-    const binding = source.names.bindingAt(source.textOf(receiver), receiver.start);
-    if (binding?.kind === 'call') call = binding.call;
-  }
+  const call = source.constructorCall(receiver);
   if (!call) return null;
   if (isTrainerClass(source.calleeName(call))) return call;
   // A subclass defined in this file: class MyTrainer(Trainer).

@@ -47,13 +47,7 @@ const KERAS_TUNERS = ['RandomSearch', 'Hyperband', 'BayesianOptimization', 'Grid
  * through the file's own subclasses (`class MyTrainer(Trainer)` → `transformers.Trainer`).
  */
 function objectType(source: PythonSource, expr: PyNode | null): { type: string; constructor: PyNode } | null {
-  if (!expr) return null;
-  let call: PyNode | null = null;
-  if (expr.type === 'call') call = expr;
-  else if (expr.type === 'identifier') {
-    const binding = source.names.bindingAt(source.textOf(expr), expr.start);
-    if (binding?.kind === 'call') call = binding.call;
-  }
+  const call = source.constructorCall(expr);
   if (!call) return null;
   const direct = source.calleeName(call);
   if (direct) return { type: direct, constructor: call };

@@ -99,7 +99,16 @@ function lineColumn(lines: LineIndex, offset: number): string {
 /** Parses YAML; throws ConfigParseError with the position of the first syntax error. */
 export function parseYamlConfig(text: string): ConfigSource {
   const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, strict: false });
+  // The parser makes an Error per problem, and broken input can have one per few characters:
+  // capturing their stack traces (never used) took most of the time on such input.
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  let document: ReturnType<typeof parseDocument>;
+  try {
+    document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, strict: false });
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
+  }
   if (document.errors.length > 0) {
     const first = document.errors[0];
     const lines = new LineIndex(text);

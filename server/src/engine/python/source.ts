@@ -2,6 +2,9 @@ import { LineIndex } from '../text';
 import { canonicalName, NameTable } from './names';
 import { field, walk, type PyNode } from './tree';
 
+/** The most attribute links a qualified name may have (`torch.nn.parallel.DistributedDataParallel` has 3). */
+const MAX_QUALIFIED_LINKS = 32;
+
 /** A literal value read from the syntax tree, or `undefined` when the node is not a plain literal. */
 export type Literal = string | number | boolean | null | Literal[] | { [key: string]: Literal };
 
@@ -71,19 +74,32 @@ export class PythonSource {
   private resolveQualifiedName(expr: PyNode): string | null {
     // Iterative: an attribute chain `a.b.c...` as long as the file (fuzzed or generated input)
     // overflowed the call stack when this recursed once per dot (test/reliability/hostile).
-    const attributes: PyNode[] = [];
+    // Every attribute node on the way is cached too. No library name is longer than
+    // MAX_QUALIFIED_LINKS links: longer chains are not one, and stopping there keeps both time
+    // and the cached names linear in the chain's length (they grew quadratically).
+    const chain: PyNode[] = [];
     let current: PyNode | null = expr;
-    while (current?.type === 'attribute') {
-      const attribute = field(current, 'attribute');
-      if (!attribute) return null;
-      attributes.push(attribute);
+    let name: string | null | undefined;
+    while (current) {
+      if (chain.length > MAX_QUALIFIED_LINKS) return null;
+      if (current !== expr) name = this.qualifiedCache.get(current);
+      if (name !== undefined) break;
+      if (current.type === 'identifier') {
+        const binding = this.names.bindingAt(this.textOf(current), current.start);
+        name = binding?.kind === 'import' ? canonicalName(binding.qualified) : null;
+        if (current !== expr) this.qualifiedCache.set(current, name);
+        break;
+      }
+      if (current.type !== 'attribute') break;
+      chain.push(current);
       current = field(current, 'object');
     }
-    if (current?.type !== 'identifier') return null;
-    const binding = this.names.bindingAt(this.textOf(current), current.start);
-    if (binding?.kind !== 'import') return null;
-    let name = canonicalName(binding.qualified);
-    for (let i = attributes.length - 1; i >= 0; i--) name = canonicalName(`${name}.${this.textOf(attributes[i])}`);
+    name ??= null;
+    for (let i = chain.length - 1; i >= 0; i--) {
+      const attribute = field(chain[i], 'attribute');
+      name = name && attribute ? canonicalName(`${name}.${this.textOf(attribute)}`) : null;
+      if (chain[i] !== expr) this.qualifiedCache.set(chain[i], name);
+    }
     return name;
   }
 
@@ -102,14 +118,19 @@ export class PythonSource {
     return this.instanceType(field(callee, 'object'));
   }
 
-  /** The qualified name of the call an identifier was last assigned from. */
-  instanceType(expr: PyNode | null): string | null {
+  /** The call an expression's value comes from: the call itself, or the call a name was last assigned from. */
+  constructorCall(expr: PyNode | null): PyNode | null {
     if (!expr) return null;
-    if (expr.type === 'call') return this.calleeName(expr);
+    if (expr.type === 'call') return expr;
     if (expr.type !== 'identifier') return null;
     const binding = this.names.bindingAt(this.textOf(expr), expr.start);
-    if (binding?.kind !== 'call') return null;
-    return this.calleeName(binding.call);
+    return binding?.kind === 'call' ? binding.call : null;
+  }
+
+  /** The qualified name of the call an identifier was last assigned from. */
+  instanceType(expr: PyNode | null): string | null {
+    const call = this.constructorCall(expr);
+    return call ? this.calleeName(call) : null;
   }
 
   /** The method name of `x.method(...)`, or null for a plain function call. */
