@@ -16,6 +16,8 @@ export type Target =
 interface CachedAnalysis {
   key: string;
   analysis: Analysis;
+  /** The last lint of this analysis, with the settings object it used. */
+  lint?: { settings: Settings; raw: ReturnType<typeof lintAnalysis>; placed: LintResult };
 }
 
 /** Language ids whose documents GreenML reads, when the file name does not tell. */
@@ -79,9 +81,18 @@ export class Workspace {
     return analysis;
   }
 
+  /**
+   * Findings for a target's current version. Diagnostics, code actions and fix-all ask for the
+   * same version with the same settings object (settings are cached until they change), so the
+   * rules run once per version.
+   */
   lint(target: Target, settings: Settings): { raw: ReturnType<typeof lintAnalysis>; placed: LintResult } {
-    const raw = lintAnalysis(this.analysisOf(target), settings);
-    return { raw, placed: placeFindings(raw) };
+    const analysis = this.analysisOf(target);
+    const cached = this.analyses.get(target.uri)!;
+    if (cached.lint && cached.lint.settings === settings) return cached.lint;
+    const raw = lintAnalysis(analysis, settings);
+    cached.lint = { settings, raw, placed: placeFindings(raw) };
+    return cached.lint;
   }
 
   forget(uri: string): void {
