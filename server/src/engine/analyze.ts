@@ -4,6 +4,7 @@ import { jsonNestingExceeds, lineCountExceeds, MAX_DOCUMENT_LINES, MAX_NESTING_D
 import { NotebookError, NotebookProgram, readNotebook, type CodeCell } from './notebook';
 import { parsePython } from './python/parser';
 import { PythonSource } from './python/source';
+import type { PyNode } from './python/tree';
 
 const tooDeep = `nested more than ${MAX_NESTING_DEPTH} levels deep, not analysed`;
 
@@ -42,7 +43,7 @@ export type Analysis =
  * Parses a document. `mayMatch` tells, from the raw text, whether any enabled rule could find
  * something; when it cannot, parsing is skipped.
  */
-export function analyze(kind: DocumentKind, text: string, mayMatch: (text: string) => boolean = () => true): Analysis {
+export function analyze(kind: DocumentKind, text: string, mayMatch: (text: string) => boolean = () => true, parse: (text: string) => PyNode = parsePython): Analysis {
   if (text.length > MAX_DOCUMENT_CHARS) {
     return { kind: 'error', text, message: `file too large to analyse (${(text.length / 1048576).toFixed(1)} MB; the limit is ${MAX_DOCUMENT_CHARS / 1048576} MB)` };
   }
@@ -56,14 +57,14 @@ export function analyze(kind: DocumentKind, text: string, mayMatch: (text: strin
     switch (kind) {
       case 'python': {
         if (!mayMatch(text)) return { kind: 'skipped', text };
-        return { kind: 'python', text, python: new PythonSource(text, parsePython(text)) };
+        return { kind: 'python', text, python: new PythonSource(text, parse(text)) };
       }
       case 'notebook': {
         const notebook = new NotebookProgram(readNotebook(text));
         // The cells' code was inside JSON strings, unchecked so far.
         if (pythonNestingExceeds(notebook.text, MAX_NESTING_DEPTH)) return { kind: 'error', text, message: tooDeep };
         if (!mayMatch(notebook.text)) return { kind: 'skipped', text };
-        return { kind: 'notebook', text, notebook, python: new PythonSource(notebook.text, parsePython(notebook.text), notebook.spans) };
+        return { kind: 'notebook', text, notebook, python: new PythonSource(notebook.text, parse(notebook.text), notebook.spans) };
       }
       case 'yaml':
       case 'json': {
@@ -79,7 +80,7 @@ export function analyze(kind: DocumentKind, text: string, mayMatch: (text: strin
 }
 
 /** Analyses a notebook given as its code cells (how editors hand notebooks over), not as JSON. */
-export function analyzeNotebookCells(cells: CodeCell[]): Analysis {
+export function analyzeNotebookCells(cells: CodeCell[], parse: (text: string) => PyNode = parsePython): Analysis {
   const notebook = new NotebookProgram(cells);
   const text = notebook.text;
   if (text.length > MAX_DOCUMENT_CHARS) return { kind: 'error', text, message: `notebook too large to analyse (${(text.length / 1048576).toFixed(1)} MB)` };
@@ -87,5 +88,5 @@ export function analyzeNotebookCells(cells: CodeCell[]): Analysis {
   const tooLong = lineCountExceeds(text, MAX_DOCUMENT_LINES);
   if (tooLong !== null) return { kind: 'error', text, message: `notebook too long to analyse (${tooLong} lines of code; the limit is ${MAX_DOCUMENT_LINES})` };
   if (pythonNestingExceeds(text, MAX_NESTING_DEPTH)) return { kind: 'error', text, message: tooDeep };
-  return { kind: 'notebook', text, notebook, python: new PythonSource(text, parsePython(text), notebook.spans) };
+  return { kind: 'notebook', text, notebook, python: new PythonSource(text, parse(text), notebook.spans) };
 }

@@ -5,6 +5,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { analyze, analyzeNotebookCells, documentKindOf, type Analysis, type DocumentKind } from '../engine/analyze';
 import { lintAnalysis, placeFindings } from '../engine/lint';
 import type { CodeCell } from '../engine/notebook';
+import { IncrementalPythonParser } from '../engine/python/incremental';
 import type { Settings } from '../engine/settings';
 import type { LintResult } from '../engine/types';
 
@@ -43,6 +44,14 @@ export class Workspace {
   readonly documents = new TextDocuments(TextDocument);
   readonly notebooks = new NotebookDocuments(TextDocument);
   private readonly analyses = new Map<string, CachedAnalysis>();
+  /** One incremental parser (and so one live tree-sitter tree) per open document or notebook. */
+  private readonly parsers = new Map<string, IncrementalPythonParser>();
+
+  private parserFor(uri: string): IncrementalPythonParser {
+    let parser = this.parsers.get(uri);
+    if (!parser) this.parsers.set(uri, (parser = new IncrementalPythonParser()));
+    return parser;
+  }
 
   /** The target that a document URI (a file, or a notebook cell) belongs to. */
   targetOf(uri: string): Target | null {
@@ -73,10 +82,12 @@ export class Workspace {
     const key = this.versionKey(target);
     const cached = this.analyses.get(target.uri);
     if (cached && cached.key === key) return cached.analysis;
+    const parser = this.parserFor(target.uri);
+    const parse = (text: string) => parser.parse(text);
     const analysis =
       target.kind === 'text'
-        ? analyze(target.documentKind, target.document.getText())
-        : analyzeNotebookCells(target.cells.map((c): CodeCell => ({ index: c.index, source: c.document.getText(), sourceIsList: false })));
+        ? analyze(target.documentKind, target.document.getText(), undefined, parse)
+        : analyzeNotebookCells(target.cells.map((c): CodeCell => ({ index: c.index, source: c.document.getText(), sourceIsList: false })), parse);
     this.analyses.set(target.uri, { key, analysis });
     return analysis;
   }
@@ -95,8 +106,16 @@ export class Workspace {
     return cached.lint;
   }
 
+  /** A document closed: drop its analysis and free its tree. */
   forget(uri: string): void {
     this.analyses.delete(uri);
+    this.parsers.get(uri)?.dispose();
+    this.parsers.delete(uri);
+  }
+
+  /** Live tree-sitter trees (one per open document that was analysed as Python). */
+  get liveTrees(): number {
+    return this.parsers.size;
   }
 
   /** Every open target, each once (a notebook once, not once per cell). */
