@@ -50,20 +50,54 @@ export function parsePython(text: string): PyNode {
   }
 }
 
-/** Copies a tree-sitter tree into plain objects with one cursor walk. */
+/** What a grammar symbol is called and whether it is named, looked up once per language. */
+interface SymbolTable {
+  names: string[];
+  named: boolean[];
+  fields: (string | null)[];
+}
+
+const symbolTables = new WeakMap<Language, SymbolTable>();
+
+function symbolTable(language: Language): SymbolTable {
+  let table = symbolTables.get(language);
+  if (!table) {
+    const names = language.types.map((name) => name ?? 'ERROR');
+    table = { names, named: names.map((_, id) => language.nodeTypeIsNamed(id)), fields: language.fields.map((f) => f ?? null) };
+    symbolTables.set(language, table);
+  }
+  return table;
+}
+
+/** tree-sitter's ERROR symbol, (TSSymbol)-1. */
+const ERROR_SYMBOL = 65535;
+
+/**
+ * Copies a tree-sitter tree into plain objects with one cursor walk. Every cursor property is a
+ * call into WebAssembly, so each node reads only its symbol, field and offsets; names come from
+ * a per-language table, and the "missing" flag is read only for zero-width nodes.
+ */
 export function copyTree(tree: Tree): PyNode {
+  const table = symbolTable(tree.language);
   const cursor = tree.walk();
   try {
-    const makeNode = (parent: PyNode | null): PyNode => ({
-      type: cursor.nodeType,
-      named: cursor.nodeIsNamed,
-      field: cursor.currentFieldName,
-      start: cursor.startIndex,
-      end: cursor.endIndex,
-      children: [],
-      parent,
-      broken: cursor.nodeIsMissing || cursor.nodeType === 'ERROR',
-    });
+    const makeNode = (parent: PyNode | null): PyNode => {
+      const symbol = cursor.nodeTypeId;
+      const start = cursor.startIndex;
+      const end = cursor.endIndex;
+      const isError = symbol === ERROR_SYMBOL;
+      const fieldId = cursor.currentFieldId;
+      return {
+        type: isError ? 'ERROR' : (table.names[symbol] ?? 'ERROR'),
+        named: isError || (table.named[symbol] ?? true),
+        field: fieldId > 0 ? (table.fields[fieldId] ?? null) : null,
+        start,
+        end,
+        children: [],
+        parent,
+        broken: isError || (start === end && cursor.nodeIsMissing),
+      };
+    };
     const root = makeNode(null);
     let current = root;
     // Iterative walk: deeply nested input must not overflow the JavaScript stack.
