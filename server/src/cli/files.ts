@@ -180,7 +180,11 @@ export function discoverFiles(paths: readonly string[], cwd: string, warn: (mess
       if (code === 'ENOENT' || code === 'ENOTDIR') throw new UsageError(`path does not exist: ${arg}`);
       throw new UsageError(`cannot access ${arg}: ${messageOf(error)}`);
     }
-    const display = normalize(arg).replace(/[\\/]+$/, '') || normalize(arg);
+    // Trailing separators cut with a loop (/[\\/]+$/ is quadratic on a long run of them).
+    const normalized = normalize(arg);
+    let end = normalized.length;
+    while (end > 0 && (normalized[end - 1] === '/' || normalized[end - 1] === '\\')) end--;
+    const display = normalized.slice(0, end) || normalized;
     if (isDir) walker.walk(path, display);
     else explicit.push({ path, display });
   }

@@ -1,12 +1,13 @@
 import { extname } from 'node:path';
 import { ConfigParseError, parseJsonConfig, parseYamlConfig, type ConfigSource } from './config/source';
-import { jsonNestingExceeds, lineCountExceeds, MAX_DOCUMENT_LINES, MAX_NESTING_DEPTH, pythonNestingExceeds, yamlNestingExceeds } from './limits';
+import { DocumentTooLargeError, jsonNestingExceeds, lineCountExceeds, MAX_CODE_CHARS, MAX_DOCUMENT_LINES, MAX_NESTING_DEPTH, pythonNestingExceeds, yamlNestingExceeds } from './limits';
 import { NotebookError, NotebookProgram, readNotebook, type CodeCell } from './notebook';
 import { parsePython } from './python/parser';
 import { PythonSource } from './python/source';
 import type { PyNode } from './python/tree';
 
 const tooDeep = `nested more than ${MAX_NESTING_DEPTH} levels deep, not analysed`;
+const tooMuchCode = (chars: number) => `too much code to analyse (${chars} characters of Python; the limit is ${MAX_CODE_CHARS})`;
 
 export type DocumentKind = 'python' | 'notebook' | 'yaml' | 'json';
 
@@ -51,6 +52,7 @@ export function analyze(kind: DocumentKind, text: string, mayMatch: (text: strin
   // Limits checked on the raw text, before any parser runs (see limits.ts for why).
   const tooLong = lineCountExceeds(text, MAX_DOCUMENT_LINES);
   if (tooLong !== null) return { kind: 'error', text, message: `file too long to analyse (${tooLong} lines; the limit is ${MAX_DOCUMENT_LINES})` };
+  if (kind === 'python' && text.length > MAX_CODE_CHARS) return { kind: 'error', text, message: tooMuchCode(text.length) };
   const nesting = kind === 'python' ? pythonNestingExceeds : kind === 'yaml' ? yamlNestingExceeds : jsonNestingExceeds;
   if (nesting(text, MAX_NESTING_DEPTH)) return { kind: 'error', text, message: tooDeep };
   try {
@@ -62,6 +64,7 @@ export function analyze(kind: DocumentKind, text: string, mayMatch: (text: strin
       case 'notebook': {
         const notebook = new NotebookProgram(readNotebook(text));
         // The cells' code was inside JSON strings, unchecked so far.
+        if (notebook.text.length > MAX_CODE_CHARS) return { kind: 'error', text, message: tooMuchCode(notebook.text.length) };
         if (pythonNestingExceeds(notebook.text, MAX_NESTING_DEPTH)) return { kind: 'error', text, message: tooDeep };
         if (!mayMatch(notebook.text)) return { kind: 'skipped', text };
         return { kind: 'notebook', text, notebook, python: new PythonSource(notebook.text, parse(notebook.text), notebook.spans) };
@@ -74,7 +77,7 @@ export function analyze(kind: DocumentKind, text: string, mayMatch: (text: strin
       }
     }
   } catch (error) {
-    if (error instanceof NotebookError || error instanceof ConfigParseError) return { kind: 'error', text, message: error.message };
+    if (error instanceof NotebookError || error instanceof ConfigParseError || error instanceof DocumentTooLargeError) return { kind: 'error', text, message: error.message };
     throw error;
   }
 }
@@ -88,5 +91,11 @@ export function analyzeNotebookCells(cells: CodeCell[], parse: (text: string) =>
   const tooLong = lineCountExceeds(text, MAX_DOCUMENT_LINES);
   if (tooLong !== null) return { kind: 'error', text, message: `notebook too long to analyse (${tooLong} lines of code; the limit is ${MAX_DOCUMENT_LINES})` };
   if (pythonNestingExceeds(text, MAX_NESTING_DEPTH)) return { kind: 'error', text, message: tooDeep };
-  return { kind: 'notebook', text, notebook, python: new PythonSource(text, parse(text), notebook.spans) };
+  if (text.length > MAX_CODE_CHARS) return { kind: 'error', text, message: tooMuchCode(text.length) };
+  try {
+    return { kind: 'notebook', text, notebook, python: new PythonSource(text, parse(text), notebook.spans) };
+  } catch (error) {
+    if (error instanceof DocumentTooLargeError) return { kind: 'error', text, message: error.message };
+    throw error;
+  }
 }

@@ -11,6 +11,19 @@
  *   training script is tens of thousands of lines long, so very long files are reported instead.
  */
 
+/**
+ * Python code longer than this (a file, or a notebook's code cells together) is reported and
+ * skipped: parsing alone takes about half a second per megabyte of dense code. The largest file
+ * of the test corpus (PyTorch's common_methods_invocations.py) has 875,000 characters.
+ */
+export const MAX_CODE_CHARS = 1_000_000;
+
+/** Syntax trees with more nodes than this are not copied or analysed (that corpus file has ~200,000). */
+export const MAX_SYNTAX_NODES = 250_000;
+
+/** A document within the character limit whose code is still too big to analyse in time. */
+export class DocumentTooLargeError extends Error {}
+
 /** More lines than this: reported and skipped (the largest file of the test corpus has ~18,200). */
 export const MAX_DOCUMENT_LINES = 20_000;
 

@@ -8,7 +8,8 @@ export function describeFix(rule: Rule): string {
 }
 
 function fence(example: DocExample): string {
-  const code = example.code.replace(/\s+$/, '');
+  // trimEnd, not /\s+$/: that regex is quadratic on long runs of spaces (test/reliability/security).
+  const code = example.code.trimEnd();
   const ticks = code.includes('```') ? '````' : '```';
   return `${ticks}${example.language}\n${code}\n${ticks}`;
 }
@@ -39,7 +40,7 @@ export function renderRuleMarkdown(rule: Rule): string {
 
 /** The same documentation as plain text (no markdown syntax), for SARIF `help.text`. */
 export function renderRulePlainText(rule: Rule): string {
-  const indent = (code: string) => code.replace(/\s+$/, '').split('\n').map((l) => `    ${l}`).join('\n');
+  const indent = (code: string) => code.trimEnd().split('\n').map((l) => `    ${l}`).join('\n');
   const sections = [
     `${rule.id}: ${rule.title}`,
     `Default severity: ${rule.defaultSeverity}. Fix: ${describeFix(rule)}.`,

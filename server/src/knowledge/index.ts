@@ -116,7 +116,12 @@ export function isProvider(value: string | undefined): value is Provider {
 const HUB_URL_PREFIX = /^(?:https?:\/\/)?(?:www\.)?(?:huggingface\.co|hf\.co)\//i;
 
 function modelKey(id: string): string {
-  return id.trim().replace(HUB_URL_PREFIX, '').replace(/\/+$/, '').toLowerCase();
+  // Trailing slashes cut with a loop: /\/+$/ took seconds on a string literal of many slashes
+  // (it retries from every slash), and ids come from the user's code (test/reliability/security).
+  const key = id.trim().replace(HUB_URL_PREFIX, '');
+  let end = key.length;
+  while (end > 0 && key.charCodeAt(end - 1) === 0x2f) end--;
+  return key.slice(0, end).toLowerCase();
 }
 
 const modelIndex = new Map<string, ModelEntry>();

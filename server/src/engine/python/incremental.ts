@@ -1,5 +1,5 @@
 import { Edit, type Point, type Tree } from 'web-tree-sitter';
-import { copyTree, pythonParser } from './parser';
+import { copyTree, parserInput, pythonParser } from './parser';
 import type { PyNode } from './tree';
 
 /** Row and column (UTF-16 code units, as tree-sitter indexes JavaScript strings) of an offset. */
@@ -42,7 +42,9 @@ export class IncrementalPythonParser {
   private tree: Tree | null = null;
   private text = '';
 
-  parse(text: string): PyNode {
+  parse(source: string): PyNode {
+    // Whole-line comments blanked, as for a full parse (see parserInput).
+    const text = parserInput(source);
     if (this.tree) {
       const edit = editBetween(this.text, text);
       if (edit) this.tree.edit(edit);

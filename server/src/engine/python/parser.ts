@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Language, Parser, type Tree } from 'web-tree-sitter';
+import { DocumentTooLargeError, MAX_SYNTAX_NODES } from '../limits';
 import type { PyNode } from './tree';
 
 let ready: Promise<Parser> | null = null;
@@ -39,9 +40,53 @@ export function pythonParser(): Parser {
   return parser;
 }
 
+/**
+ * The text tree-sitter is given: whole-line comments (outside strings) turned into spaces. The
+ * grammar's indentation scanner looks ahead over every following comment line at each line break
+ * after an indented block, so a run of N comment lines cost O(N²): 4,000 of them took 7 s
+ * (test/reliability/). Whitespace lines cost nothing. Offsets do not move, nodes keep reading the
+ * real text, and no rule uses comment nodes (they only skip them).
+ */
+export function parserInput(text: string): string {
+  let out: string[] | null = null;
+  let last = 0;
+  let lineStart = true;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x0a || c === 0x0d) {
+      lineStart = true;
+      continue;
+    }
+    if (c === 0x20 || c === 0x09 || c === 0x0c) continue;
+    if (c === 0x23 /* # */) {
+      let end = i;
+      while (end < text.length && text.charCodeAt(end) !== 0x0a && text.charCodeAt(end) !== 0x0d) end++;
+      if (lineStart) {
+        (out ??= []).push(text.slice(last, i), ' '.repeat(end - i));
+        last = end;
+      }
+      i = end - 1;
+      continue;
+    }
+    lineStart = false;
+    if (c === 0x22 || c === 0x27) {
+      // Skip the string (a triple-quoted one may hold lines that start with #).
+      const triple = text.charCodeAt(i + 1) === c && text.charCodeAt(i + 2) === c;
+      let j = triple ? i + 3 : i + 1;
+      for (; j < text.length; j++) {
+        const d = text.charCodeAt(j);
+        if (d === 0x5c) j++;
+        else if (triple ? d === c && text.charCodeAt(j + 1) === c && text.charCodeAt(j + 2) === c : d === c || d === 0x0a) break;
+      }
+      i = triple ? j + 2 : j;
+    }
+  }
+  return out ? out.join('') + text.slice(last) : text;
+}
+
 /** Parses Python text into a plain-object tree and frees the tree-sitter tree. */
 export function parsePython(text: string): PyNode {
-  const tree = pythonParser().parse(text);
+  const tree = pythonParser().parse(parserInput(text));
   if (!tree) throw new Error('tree-sitter returned no tree');
   try {
     return copyTree(tree);
@@ -78,6 +123,11 @@ const ERROR_SYMBOL = 65535;
  * a per-language table, and the "missing" flag is read only for zero-width nodes.
  */
 export function copyTree(tree: Tree): PyNode {
+  // Copying and analysing cost time and memory per node: refuse huge trees before copying (a
+  // 1 MB one-line list took over a second, a 7 MB one almost 2 GB; see limits.ts). Every parse,
+  // full or incremental, goes through here.
+  const nodes = tree.rootNode.descendantCount;
+  if (nodes > MAX_SYNTAX_NODES) throw new DocumentTooLargeError(`too much code to analyse (${nodes} syntax nodes; the limit is ${MAX_SYNTAX_NODES})`);
   const table = symbolTable(tree.language);
   const cursor = tree.walk();
   try {
