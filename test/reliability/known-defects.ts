@@ -14,14 +14,4 @@ export interface KnownDefect {
   description: string;
 }
 
-export const KNOWN_DEFECTS: readonly KnownDefect[] = [
-  {
-    id: 'untracked-emissions-nonconvergent',
-    rule: 'untracked-emissions',
-    pattern: /fix-all does not converge/,
-    reproducer: 'untracked-emissions-fix-never-converges.py',
-    description:
-      'In a file that does not parse (a TrainingArguments(...) call inside an ERROR node), the fix adds report_to=["codecarbon"] ' +
-      'and the rule still reports the same call afterwards, so every fix-all pass adds another copy (10 copies after one --unsafe-fixes run).',
-  },
-];
+export const KNOWN_DEFECTS: readonly KnownDefect[] = [];

@@ -1,3 +1,4 @@
+import { hasSyntaxError } from '../engine/python/tree';
 import { addKeywordArgument, enclosingStatement, hasImportLine, insertLinesAfter, insertLinesBefore, replaceNode } from '../engine/python/edits';
 import type { PythonSource } from '../engine/python/source';
 import { ancestor, field, namedChildren, walk, type PyNode } from '../engine/python/tree';
@@ -163,6 +164,8 @@ function hfReportTo(source: PythonSource, trainerCall: PyNode): HfReportTo {
     if (overridden) return { state: 'unknown' };
   }
   if (!argsCall || !isHfArguments(source.calleeName(argsCall)) || source.hasSplat(argsCall)) return { state: 'unknown' };
+  // Arguments that do not parse cannot be read: report_to may be in the broken part.
+  if (hasSyntaxError(argsCall)) return { state: 'unknown' };
   const argsClass = lastSegment(source.calleeName(argsCall)!);
   const keyword = source.keywordArg(argsCall, 'report_to');
   const codecarbonList = (q: string) => `[${q}codecarbon${q}]`;
