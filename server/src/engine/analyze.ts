@@ -1,12 +1,12 @@
 import { extname } from 'node:path';
 import { ConfigParseError, parseJsonConfig, parseYamlConfig, type ConfigSource } from './config/source';
-import { DocumentTooLargeError, jsonNestingExceeds, lineCountExceeds, MAX_CODE_CHARS, MAX_DOCUMENT_LINES, MAX_NESTING_DEPTH, pythonNestingExceeds, yamlNestingExceeds } from './limits';
+import { DocumentTooLargeError, jsonNestingExceeds, lineCountExceeds, MAX_CODE_CHARS, MAX_DOCUMENT_LINES, MAX_NESTING_DEPTH, MAX_PYTHON_NESTING, pythonNestingExceeds, yamlNestingExceeds } from './limits';
 import { NotebookError, NotebookProgram, readNotebook, type CodeCell } from './notebook';
 import { parsePython } from './python/parser';
 import { PythonSource } from './python/source';
 import type { PyNode } from './python/tree';
 
-const tooDeep = `nested more than ${MAX_NESTING_DEPTH} levels deep, not analysed`;
+const tooDeep = (limit: number) => `nested more than ${limit} levels deep, not analysed`;
 const tooMuchCode = (chars: number) => `too much code to analyse (${chars} characters of Python; the limit is ${MAX_CODE_CHARS})`;
 
 export type DocumentKind = 'python' | 'notebook' | 'yaml' | 'json';
@@ -54,7 +54,8 @@ export function analyze(kind: DocumentKind, text: string, mayMatch: (text: strin
   if (tooLong !== null) return { kind: 'error', text, message: `file too long to analyse (${tooLong} lines; the limit is ${MAX_DOCUMENT_LINES})` };
   if (kind === 'python' && text.length > MAX_CODE_CHARS) return { kind: 'error', text, message: tooMuchCode(text.length) };
   const nesting = kind === 'python' ? pythonNestingExceeds : kind === 'yaml' ? yamlNestingExceeds : jsonNestingExceeds;
-  if (nesting(text, MAX_NESTING_DEPTH)) return { kind: 'error', text, message: tooDeep };
+  const depthLimit = kind === 'python' ? MAX_PYTHON_NESTING : MAX_NESTING_DEPTH;
+  if (nesting(text, depthLimit)) return { kind: 'error', text, message: tooDeep(depthLimit) };
   try {
     switch (kind) {
       case 'python': {
@@ -65,7 +66,7 @@ export function analyze(kind: DocumentKind, text: string, mayMatch: (text: strin
         const notebook = new NotebookProgram(readNotebook(text));
         // The cells' code was inside JSON strings, unchecked so far.
         if (notebook.text.length > MAX_CODE_CHARS) return { kind: 'error', text, message: tooMuchCode(notebook.text.length) };
-        if (pythonNestingExceeds(notebook.text, MAX_NESTING_DEPTH)) return { kind: 'error', text, message: tooDeep };
+        if (pythonNestingExceeds(notebook.text, MAX_PYTHON_NESTING)) return { kind: 'error', text, message: tooDeep(MAX_PYTHON_NESTING) };
         if (!mayMatch(notebook.text)) return { kind: 'skipped', text };
         return { kind: 'notebook', text, notebook, python: new PythonSource(notebook.text, parse(notebook.text), notebook.spans) };
       }
@@ -90,7 +91,7 @@ export function analyzeNotebookCells(cells: CodeCell[], parse: (text: string) =>
   if (text.includes('\u0000')) return { kind: 'error', text, message: 'binary data in a notebook cell (contains NUL bytes), not analysed' };
   const tooLong = lineCountExceeds(text, MAX_DOCUMENT_LINES);
   if (tooLong !== null) return { kind: 'error', text, message: `notebook too long to analyse (${tooLong} lines of code; the limit is ${MAX_DOCUMENT_LINES})` };
-  if (pythonNestingExceeds(text, MAX_NESTING_DEPTH)) return { kind: 'error', text, message: tooDeep };
+  if (pythonNestingExceeds(text, MAX_PYTHON_NESTING)) return { kind: 'error', text, message: tooDeep(MAX_PYTHON_NESTING) };
   if (text.length > MAX_CODE_CHARS) return { kind: 'error', text, message: tooMuchCode(text.length) };
   try {
     return { kind: 'notebook', text, notebook, python: new PythonSource(text, parse(text), notebook.spans) };

@@ -34,6 +34,13 @@ export const MAX_DOCUMENT_LINES = 20_000;
  */
 export const MAX_NESTING_DEPTH = 256;
 
+/**
+ * Python deeper than this is code CPython itself refuses ("too many nested parentheses"): it
+ * cannot run, and tree-sitter's error recovery on it shifts with unrelated edits, so fixes could
+ * not be checked either. Reported and skipped.
+ */
+export const MAX_PYTHON_NESTING = 200;
+
 /** Counts lines, stopping as soon as the count passes `limit`. */
 export function lineCountExceeds(text: string, limit: number): number | null {
   let lines = 1;
