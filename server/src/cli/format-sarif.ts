@@ -5,15 +5,12 @@ import type { Rule } from '../engine/rule';
 import type { Finding, Severity } from '../engine/types';
 import { oneBased } from './positions';
 import type { CheckReport } from './report';
-import { renderRuleMarkdown, renderRulePlainText } from '../engine/rule-docs';
+import { renderRuleMarkdown, renderRulePlainText, ruleDocsUrl } from '../engine/rule-docs';
 import { VERSION } from './version';
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 const INFORMATION_URI = 'https://github.com/greenml/greenml';
 
-export function ruleHelpUri(id: string): string {
-  return `https://github.com/greenml/greenml/blob/main/docs/rules/${id}.md`;
-}
 
 function level(severity: Severity): 'error' | 'warning' | 'note' {
   return severity === 'error' ? 'error' : severity === 'warning' ? 'warning' : 'note';
@@ -39,7 +36,7 @@ function ruleDescriptor(rule: Rule): Record<string, unknown> {
     shortDescription: { text: rule.title },
     fullDescription: { text: rule.docs.whatItDoes.trim() },
     help: { text: renderRulePlainText(rule), markdown: renderRuleMarkdown(rule) },
-    helpUri: ruleHelpUri(rule.id),
+    helpUri: ruleDocsUrl(rule.id),
     defaultConfiguration: { level: level(rule.defaultSeverity) },
     properties: { fixAvailability: rule.fixAvailability, fixSafety: rule.fixSafety },
   };

@@ -1,5 +1,10 @@
 import type { DocExample, Rule } from './rule';
 
+/** Where each rule's documentation is published (docs/rules/<id>.md): diagnostics and SARIF link to it. */
+export function ruleDocsUrl(ruleId: string): string {
+  return `https://github.com/greenml/greenml/blob/main/docs/rules/${ruleId}.md`;
+}
+
 /** How a rule's fixes read in one phrase, e.g. "safe fix", "unsafe fix for some findings", "no fix". */
 export function describeFix(rule: Rule): string {
   if (rule.fixAvailability === 'never' || rule.fixSafety === 'none') return 'no fix';

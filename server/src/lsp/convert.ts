@@ -1,12 +1,7 @@
 import { DiagnosticSeverity, type Diagnostic, type TextEdit } from 'vscode-languageserver/node';
+import { ruleDocsUrl } from '../engine/rule-docs';
 import type { Finding, Fix, Severity } from '../engine/types';
 
-/** Where each rule's documentation lives (also used by the CLI's SARIF output). */
-export const DOCS_BASE_URL = 'https://github.com/greenml/greenml/blob/main/docs/rules/';
-
-export function ruleDocsUrl(ruleId: string): string {
-  return `${DOCS_BASE_URL}${ruleId}.md`;
-}
 
 const SEVERITY: Record<Severity, DiagnosticSeverity> = {
   error: DiagnosticSeverity.Error,
