@@ -1,6 +1,6 @@
 import { replaceValue } from '../engine/config/edits';
 import { scalarValue, type ConfigNode } from '../engine/config/source';
-import { addKeywordArgument, ensureImport, replaceNode } from '../engine/python/edits';
+import { addKeywordArguments, ensureImport, replaceNode } from '../engine/python/edits';
 import type { PythonSource } from '../engine/python/source';
 import { ancestor, field, fields, walk, type PyNode } from '../engine/python/tree';
 import type { ConfigContext, PythonContext, Rule } from '../engine/rule';
@@ -173,25 +173,6 @@ function osImport(source: PythonSource, call: PyNode): { name: string; edits: Of
   return { name: 'os', edits: [edit] };
 }
 
-/** Adds several keyword arguments at once, in the call's own layout (one per line stays one per line). */
-function addKeywordArguments(source: PythonSource, call: PyNode, argumentTexts: string[]): OffsetEdit[] | null {
-  if (argumentTexts.length === 0) return null;
-  const probe = addKeywordArgument(source, call, '\u0000');
-  if (!probe) return null;
-  const eol = source.lines.eol;
-  const at = probe.newText.indexOf('\u0000');
-  const before = probe.newText.slice(0, at);
-  const separator = before.includes(eol) ? `,${eol}${before.slice(before.lastIndexOf(eol) + eol.length)}` : ', ';
-  const edit = { ...probe, newText: probe.newText.replace('\u0000', argumentTexts.join(separator)) };
-  // After `last_argument,  # a comment`, new lines go below the comment, which stays with its argument.
-  const lineEnd = source.lines.lineEnd(source.lines.positionAt(edit.start).line);
-  if (/^\s*#/.test(source.text.slice(edit.start, lineEnd))) {
-    if (edit.newText.startsWith(eol)) return [{ start: lineEnd, end: lineEnd, newText: edit.newText }];
-    if (edit.newText.startsWith(`,${eol}`)) return [{ start: edit.start, end: edit.start, newText: ',' }, { start: lineEnd, end: lineEnd, newText: edit.newText.slice(1) }];
-  }
-  return [edit];
-}
-
 /** `torch.utils.data.DataLoader(...)` in CUDA code without worker processes or pinned memory. */
 function checkDataLoader(context: PythonContext, call: PyNode): void {
   const { source } = context;
@@ -247,7 +228,7 @@ function checkDataLoader(context: PythonContext, call: PyNode): void {
   if (noWorkers && fixable && !persistent) added.push('persistent_workers=True');
   if (fixable && added.length > 0) {
     const insertion = addKeywordArguments(source, call, added);
-    if (insertion) edits.push(...insertion);
+    if (insertion) edits.push(insertion);
     else fixable = false;
   }
   if (fixable && edits.length > 0) {

@@ -1,11 +1,10 @@
 import { insertEntry, replaceValue } from '../engine/config/edits';
 import { scalarValue, type ConfigMap, type ConfigNode } from '../engine/config/source';
-import { ensureImport, replaceNode } from '../engine/python/edits';
+import { addKeywordArguments, ensureImport, replaceNode } from '../engine/python/edits';
 import type { PythonSource } from '../engine/python/source';
 import { field, walk, type PyNode } from '../engine/python/tree';
 import type { ConfigContext, PythonContext, Rule } from '../engine/rule';
 import type { OffsetEdit, OffsetFix } from '../engine/types';
-import { addKeywordArguments } from './shared/call-edits';
 import { assignedName, isFrom, lastSegment, methodCallsOn } from './shared/python-patterns';
 import { callRange } from './shared/ranges';
 import { numberValue, resolveExpression } from './shared/values';

@@ -1,11 +1,10 @@
 import { lightningTrainerMaps } from '../engine/config/flavor';
 import { scalarValue, type ConfigEntry, type ConfigMap, type ConfigNode } from '../engine/config/source';
-import { addKeywordArgument, ensureImport, replaceNode } from '../engine/python/edits';
+import { addKeywordArgument, addKeywordArguments, appendListItem, ensureImport, replaceNode } from '../engine/python/edits';
 import type { PythonSource } from '../engine/python/source';
 import { field, walk, type PyNode } from '../engine/python/tree';
 import type { ConfigContext, PythonContext, Report, Rule } from '../engine/rule';
 import type { OffsetEdit, OffsetFix } from '../engine/types';
-import { addKeywordArguments, appendListItem } from './shared/call-edits';
 import { assignedName, isFrom, lastSegment, methodCallsOn } from './shared/python-patterns';
 import { callRange } from './shared/ranges';
 import { callsWithin } from './shared/training-loops';

@@ -175,7 +175,7 @@ function hfReportTo(source: PythonSource, trainerCall: PyNode): HfReportTo {
       state: 'untracked',
       detail: `${argsClass}(...) does not set report_to (transformers v5 defaults to "none"; v4's default "all" measures only if codecarbon happens to be installed)`,
       argsName: argsClass,
-      edit: keepTrailingComment(source, addKeywordArgument(source, argsCall, `report_to=${codecarbonList(q)}`)),
+      edit: addKeywordArgument(source, argsCall, `report_to=${codecarbonList(q)}`),
     };
   }
   const value = field(keyword, 'value')!;
@@ -205,18 +205,6 @@ function hfReportTo(source: PythonSource, trainerCall: PyNode): HfReportTo {
 }
 
 /** `trainer.train()`, `model.fit(...)`, `Seq2SeqTrainer(...).train()`: the call as the message names it. */
-/**
- * addKeywordArgument puts a new line right after the last argument's trailing comma, which would move
- * a comment on that line (`bf16=True,  # Ampere`) onto the new argument: insert after the comment.
- */
-function keepTrailingComment(source: PythonSource, edit: OffsetEdit | null): OffsetEdit | null {
-  if (!edit || !edit.newText.startsWith(source.lines.eol)) return edit;
-  const line = source.lines.positionAt(edit.start).line;
-  const lineEnd = source.lines.lineEnd(line);
-  if (!source.text.slice(edit.start, lineEnd).trim().startsWith('#')) return edit;
-  return { start: lineEnd, end: lineEnd, newText: edit.newText };
-}
-
 function calleeLabel(source: PythonSource, call: PyNode): string {
   const callee = field(call, 'function');
   const args = namedChildren(field(call, 'arguments') ?? call).length > 0 ? '...' : '';

@@ -9,44 +9,61 @@ export function replaceNode(node: PyNode, newText: string): OffsetEdit {
 }
 
 /**
- * Adds `keyword=value` to a call's arguments, following the call's layout: one argument per line
- * stays one per line (with the same indentation), a one-line call stays on one line, and a trailing
- * comma is kept. Returns null for calls whose arguments are not a plain list (`f(x for x in y)`).
+ * Appends items to a bracketed sequence (call arguments, a list literal), following its layout:
+ * one item per line stays one per line (with the same indentation, a comment after the last item
+ * staying on its line), a one-line sequence stays on one line, and a trailing comma is kept. All
+ * items go in one edit: two insertions at the same place would conflict.
  */
-export function addKeywordArgument(source: PythonSource, call: PyNode, argumentText: string): OffsetEdit | null {
-  const args = field(call, 'arguments');
-  if (!args || args.type !== 'argument_list') return null;
-  const open = args.children[0];
-  const close = args.children[args.children.length - 1];
-  if (open?.type !== '(' || close?.type !== ')') return null;
-  const items = args.children.filter((c) => c.named && c.type !== 'comment');
-  if (items.length === 0) return { start: open.end, end: open.end, newText: argumentText };
+function appendItems(source: PythonSource, sequence: PyNode, open: string, close: string, itemTexts: readonly string[]): OffsetEdit | null {
+  if (itemTexts.length === 0) return null;
+  const first = sequence.children[0];
+  const end = sequence.children[sequence.children.length - 1];
+  if (first?.type !== open || end?.type !== close) return null;
+  const items = sequence.children.filter((c) => c.named && c.type !== 'comment');
+  if (items.length === 0) return { start: first.end, end: first.end, newText: itemTexts.join(', ') };
   const last = items[items.length - 1];
-  const after = args.children[args.children.indexOf(last) + 1];
+  const after = sequence.children[sequence.children.indexOf(last) + 1];
   const trailingComma = after?.type === ',';
   const lastLine = source.lines.positionAt(last.start).line;
-  const closeLine = source.lines.positionAt(close.start).line;
+  const closeLine = source.lines.positionAt(end.start).line;
   const lastStartsItsLine = source.lines.lineText(lastLine).slice(0, source.lines.positionAt(last.start).character).trim() === '';
-  const oneArgumentPerLine = closeLine > lastLine && lastStartsItsLine;
-  if (oneArgumentPerLine) {
+  if (closeLine > lastLine && lastStartsItsLine) {
     const indent = indentOf(source.lines.lineText(lastLine));
     const eol = source.lines.eol;
-    // A comment after the last argument stays on its line: the new argument goes below it.
+    const text = itemTexts.join(`,${eol}${indent}`);
+    // A comment after the last item stays on its line: the new items go below it.
     const from = trailingComma ? after.end : last.end;
     const lineEnd = source.lines.lineEnd(source.lines.positionAt(from).line);
     const rest = source.text.slice(from, lineEnd);
     if (/^\s*#/.test(rest)) {
       return trailingComma
-        ? { start: lineEnd, end: lineEnd, newText: `${eol}${indent}${argumentText},` }
-        : { start: last.end, end: lineEnd, newText: `,${rest}${eol}${indent}${argumentText}` };
+        ? { start: lineEnd, end: lineEnd, newText: `${eol}${indent}${text},` }
+        : { start: last.end, end: lineEnd, newText: `,${rest}${eol}${indent}${text}` };
     }
     return trailingComma
-      ? { start: after.end, end: after.end, newText: `${eol}${indent}${argumentText},` }
-      : { start: last.end, end: last.end, newText: `,${eol}${indent}${argumentText}` };
+      ? { start: after.end, end: after.end, newText: `${eol}${indent}${text},` }
+      : { start: last.end, end: last.end, newText: `,${eol}${indent}${text}` };
   }
-  return trailingComma
-    ? { start: after.end, end: after.end, newText: ` ${argumentText}` }
-    : { start: last.end, end: last.end, newText: `, ${argumentText}` };
+  const text = itemTexts.join(', ');
+  return trailingComma ? { start: after.end, end: after.end, newText: ` ${text}` } : { start: last.end, end: last.end, newText: `, ${text}` };
+}
+
+/**
+ * Adds `keyword=value` arguments to a call, in its layout (see appendItems). Returns null for calls
+ * whose arguments are not a plain list (`f(x for x in y)`).
+ */
+export function addKeywordArguments(source: PythonSource, call: PyNode, argumentTexts: readonly string[]): OffsetEdit | null {
+  const args = field(call, 'arguments');
+  return args?.type === 'argument_list' ? appendItems(source, args, '(', ')', argumentTexts) : null;
+}
+
+export function addKeywordArgument(source: PythonSource, call: PyNode, argumentText: string): OffsetEdit | null {
+  return addKeywordArguments(source, call, [argumentText]);
+}
+
+/** Appends an item to a list literal, in its layout (see appendItems). */
+export function appendListItem(source: PythonSource, list: PyNode, itemText: string): OffsetEdit | null {
+  return list.type === 'list' ? appendItems(source, list, '[', ']', [itemText]) : null;
 }
 
 /** The statement node that contains a node (the child of a block or of the module). */
