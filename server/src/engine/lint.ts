@@ -4,6 +4,7 @@ import { RULES } from './registry';
 import { effectiveSeverity, type Settings } from './settings';
 import { Suppressions } from './suppressions';
 import { LineIndex } from './text';
+import { Prefilter, prefilterFor, type TextEvidence } from './prefilter';
 import type { Finding, Fix, LintResult, OffsetFix, Range, Severity } from './types';
 
 /** A finding before it is placed in the document: offsets into the analysed text. */
@@ -32,32 +33,33 @@ function enabledRules(settings: Settings, rules: readonly Rule[]): { rule: Rule;
   return enabled;
 }
 
-function present(part: string | RegExp, text: string): boolean {
-  return typeof part === 'string' ? text.includes(part) : part.test(text);
-}
-
 /** Whether a text satisfies one of the rule's triggers (so the rule could find something). */
 export function mayMatch(rule: Rule, text: string): boolean {
-  return rule.triggers.length === 0 || rule.triggers.some((trigger) => (Array.isArray(trigger) ? trigger.every((part) => present(part, text)) : present(trigger as string | RegExp, text)));
+  return new Prefilter([rule]).scan(text).mayMatch(rule);
 }
 
 /** Parses a document (skipping the parse when no enabled rule could match) and runs the rules. */
 export function lintRaw(kind: DocumentKind, text: string, settings: Settings, rules: readonly Rule[] = RULES, prefilter = true): RawLintResult {
   const enabled = enabledRules(settings, rules);
-  const analysis = analyze(kind, text, (t) => !prefilter || enabled.some(({ rule }) => mayMatch(rule, t)));
-  return runRules(analysis, settings, enabled, prefilter);
+  let evidence: TextEvidence | null = null;
+  const analysis = analyze(kind, text, (t) => {
+    if (!prefilter) return true;
+    evidence = prefilterFor(rules).scan(t);
+    const scanned = evidence;
+    return enabled.some(({ rule }) => scanned.mayMatch(rule));
+  });
+  return runRules(analysis, settings, enabled, evidence);
 }
 
 /** Runs the rules over a document parsed earlier (the language server keeps analyses per version). */
 export function lintAnalysis(analysis: Analysis, settings: Settings, rules: readonly Rule[] = RULES): RawLintResult {
-  return runRules(analysis, settings, enabledRules(settings, rules), false);
+  return runRules(analysis, settings, enabledRules(settings, rules), null);
 }
 
-function runRules(analysis: Analysis, settings: Settings, enabled: { rule: Rule; severity: Severity }[], prefilter: boolean): RawLintResult {
+function runRules(analysis: Analysis, settings: Settings, enabled: { rule: Rule; severity: Severity }[], evidence: TextEvidence | null): RawLintResult {
   const findings: RawFinding[] = [];
   const ruleErrors: { rule: string; message: string }[] = [];
   if (analysis.kind === 'error' || analysis.kind === 'skipped') return { analysis, findings, ruleErrors };
-  const analysedText = analysis.kind === 'config' ? analysis.config.text : analysis.python.text;
   const lines = analysis.kind === 'config' ? analysis.config.lines : analysis.python.lines;
   const suppressions = new Suppressions(lines);
   if (suppressions.wholeFile) return { analysis, findings, ruleErrors };
@@ -69,7 +71,7 @@ function runRules(analysis: Analysis, settings: Settings, enabled: { rule: Rule;
     try {
       if (analysis.kind === 'config') {
         if (rule.checkConfig && rule.sources.includes('config')) rule.checkConfig({ config: analysis.config, settings, report });
-      } else if (rule.checkPython && rule.sources.includes('python') && (!prefilter || mayMatch(rule, analysedText))) {
+      } else if (rule.checkPython && rule.sources.includes('python') && (!evidence || evidence.mayMatch(rule))) {
         const context: PythonContext = { source: analysis.python, settings, report };
         rule.checkPython(context);
       }

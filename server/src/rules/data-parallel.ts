@@ -31,7 +31,8 @@ export const dataParallel: Rule = {
   sources: ['python'],
   fixAvailability: 'never',
   fixSafety: 'none',
-  triggers: ['DataParallel'],
+  // torch.nn.DataParallel, not DistributedDataParallel (which contains the word).
+  triggers: [['DataParallel', 'torch', /(?<!Distributed)DataParallel/]],
   docs: {
     whatItDoes:
       'Flags every call that wraps a model in torch.nn.DataParallel, whatever the import spelling (`nn.DataParallel`, `torch.nn.parallel.DataParallel`, `from torch.nn import DataParallel as DP`). A class of your own named DataParallel, `isinstance(model, nn.DataParallel)` checks and DistributedDataParallel are not flagged. There is no automatic fix: moving to DistributedDataParallel changes how the script is launched.',

@@ -18,6 +18,11 @@ import {
 } from './shared/hf-checkpointing';
 import { callRange } from './shared/ranges';
 import { trainingLoops } from './shared/training-loops';
+import { TRAINING_LOOP } from './shared/triggers';
+
+const HF_INTERVAL_KEYWORDS = ['save_steps', 'save_strategy', 'eval_steps', 'eval_strategy', 'evaluation_strategy'];
+/** What isTrainingArgumentsClass accepts: *TrainingArguments, or a TRL *Config. */
+const HF_ARGUMENTS_CLASS = /TrainingArguments|Config/;
 
 const CHECKPOINT_SIZE = 'each holds the model weights plus the optimizer state (AdamW keeps 8 bytes per parameter, per the Hugging Face performance guide)';
 const CHECKPOINT_COST =
@@ -417,7 +422,8 @@ export const excessiveCheckpointing: Rule = {
   sources: ['python', 'config'],
   fixAvailability: 'sometimes',
   fixSafety: 'unsafe',
-  triggers: ['save_steps', 'save_strategy', 'eval_steps', 'eval_strategy', 'evaluation_strategy', ['save', 'backward']],
+  // A keyword set in a TrainingArguments / TRL config call, or torch.save in a training loop.
+  triggers: [...HF_INTERVAL_KEYWORDS.map((key) => [key, HF_ARGUMENTS_CLASS]), ['save', 'torch', ...TRAINING_LOOP]],
   docs: {
     whatItDoes:
       'Flags Hugging Face TrainingArguments (and subclasses such as Seq2SeqTrainingArguments and the TRL configs) and their YAML/JSON configs that save or evaluate every few steps: save_steps below the checkpoint-interval threshold (100 by default; exactly 100 does not count) while the save strategy is "steps" (the default), and eval_steps below it with eval_strategy="steps", including an unset eval_steps that falls back to a small logging_steps. Values below 1 are ratios of the total steps and are not flagged. It also flags an explicit save_strategy ("steps", "epoch" or "best") without save_total_limit, and torch.save(...) inside the per-step loop of a hand-written training loop (a loop with backward() and an optimizer step() that runs inside an epoch loop or iterates over data) unless a counter check such as `if step % N == 0:` guards it. Saving once per epoch is not flagged.',

@@ -2,6 +2,7 @@ import type { PythonSource } from '../engine/python/source';
 import { field, isAncestorOf, walk, type PyNode } from '../engine/python/tree';
 import type { PythonContext, Rule } from '../engine/rule';
 import { trainingLoops } from './shared/training-loops';
+import { MENTIONS_GPU, TRAINING_LOOP } from './shared/triggers';
 
 const GUIDE = 'the PyTorch performance tuning guide says "avoid unnecessary CPU-GPU synchronization" (.item(), .cpu(), print(cuda_tensor))';
 const ADVICE =
@@ -523,7 +524,8 @@ export const hostSyncInLoop: Rule = {
   sources: ['python'],
   fixAvailability: 'never',
   fixSafety: 'none',
-  triggers: [['backward', 'cuda', 'step']],
+  // A training loop in a file that uses a GPU.
+  triggers: [[...TRAINING_LOOP, MENTIONS_GPU]],
   docs: {
     whatItDoes:
       'In CUDA code, flags lines of a hand-written training loop (the innermost loop whose body calls backward() and an optimizer step()) that read a GPU value on every step: `.item()`, `.cpu()` / `.to("cpu")`, `.tolist()`, `.numpy(force=True)`, `float(t)` / `int(t)`, and printing or formatting a tensor (the loss, model outputs, torch results and what the loop computes from them). One finding per line. ' +

@@ -7,6 +7,7 @@ import { torchName } from './shared/module-alias';
 import { isFrom, lastSegment } from './shared/python-patterns';
 import { callRange } from './shared/ranges';
 import { isBackwardCall, isOptimizerStep } from './shared/training-loops';
+import { methodCall, methodCallWith, TORCH_FAMILY } from './shared/triggers';
 
 const WHY =
   'the PyTorch performance tuning guide recommends turning gradient computation off for validation and inference, and torch.inference_mode() also skips view tracking and version-counter bumps';
@@ -75,6 +76,21 @@ export function isEvalName(name: string): boolean {
   if (/[A-Z]/.test(bare)) return false;
   return bare === 'test' || /_test$/.test(bare) || /^test_(epoch|one_epoch|loop)$/.test(bare);
 }
+
+/**
+ * A `def` whose name isEvalName may accept (for the prefilter): one of EVAL_WORDS as a word of the
+ * name (not preceded by a lower-case letter unless it starts upper-case, not followed by one:
+ * `validate_model`, `doEval`, but not `value`), or `test` ending the name after an underscore, or
+ * `test_epoch` / `test_one_epoch` / `test_loop`.
+ */
+const EVAL_FUNCTION_DEFINITION = (() => {
+  const anyCase = (letters: string) => [...letters].map((c) => `[${c}${c.toUpperCase()}]`).join('');
+  const word = (w: string) => `(?:(?<![a-z])${anyCase(w[0])}|${w[0].toUpperCase()})${anyCase(w.slice(1))}(?![a-z])`;
+  const name = String.raw`def[\s\\]+[^\s(\[:]*?`;
+  const evalWord = `${name}(?:${[...EVAL_WORDS].map(word).join('|')})`;
+  const test = String.raw`def[\s\\]+(?:[^\s(\[:]*_)?test_*[\s\\]*[(\[]|def[\s\\]+_*test_(?:epoch|one_epoch|loop)_*[\s\\]*[(\[]`;
+  return new RegExp(`${evalWord}|${test}`);
+})();
 
 /** The function, class or lambda a node belongs to, or the module. */
 function scopeOf(source: PythonSource, node: PyNode): PyNode {
@@ -715,9 +731,13 @@ export const missingNoGrad: Rule = {
   sources: ['python'],
   fixAvailability: 'sometimes',
   fixSafety: 'mixed',
-  // `m.eval()` / `m.train(False)`, or a function named for evaluation that calls something model-like;
-  // a plain word first in each list, so the patterns only run on texts that may match.
-  triggers: [['eval', /\.\s*eval\s*\(/], ['False', /\.\s*train\s*\(\s*False/], ['def', /def\s+\w*(val|predict|infer|test)/i, /torch|timm|transformers|model|net|Model|Net/]],
+  // `m.eval()` / `m.train(False)`, or a function named for evaluation; and always a torch-family import
+  // (the rule does nothing without one).
+  triggers: [
+    ['eval', methodCall('eval'), TORCH_FAMILY],
+    ['False', methodCallWith('train', 'False'), TORCH_FAMILY],
+    ['def', EVAL_FUNCTION_DEFINITION, TORCH_FAMILY],
+  ],
   docs: {
     whatItDoes:
       'Flags PyTorch model calls (`model(x)`, `model.forward(x)`) made for evaluation or inference with gradients on: calls after `model.eval()` (or `model.train(False)`) in the same function or module code, up to `model.train()`; and, inside functions named for evaluation (evaluate, eval_epoch, validate, val_step, predict, predict_batch, infer, run_inference, test, run_test...), calls of a model: one switched to eval mode there, one built from torch.nn / torchvision / timm / transformers / a local nn.Module subclass, or a parameter or attribute named like one (`model`, `net`, `self.model`, `teacher_model`) when nothing says it is something else (a Keras model passed in, a pipeline, a plain class). ' +

@@ -11,6 +11,7 @@ import { moduleAlias } from './shared/module-alias';
 import { isFrom, lastSegment } from './shared/python-patterns';
 import { callRange } from './shared/ranges';
 import { trainingLoops } from './shared/training-loops';
+import { MENTIONS_GPU, TRAINING_LOOP } from './shared/triggers';
 
 const AMP_GAIN = 'the PyTorch tuning guide cites up to 3x faster training with mixed precision on Volta and newer GPUs';
 const KERAS_GAIN = 'the TensorFlow guide reports more than 3x on modern GPUs';
@@ -383,7 +384,8 @@ export const noMixedPrecision: Rule = {
   sources: ['python', 'config'],
   fixAvailability: 'sometimes',
   fixSafety: 'unsafe',
-  triggers: ['TrainingArguments', 'Trainer', 'Fabric', 'Accelerator', 'keras', ['backward', 'cuda']],
+  // The calls checkPython judges, and training loops in files that use a GPU.
+  triggers: ['TrainingArguments', ['Trainer', 'lightning'], ['Fabric', 'lightning'], ['Accelerator', 'accelerate'], ['keras', 'fit'], [...TRAINING_LOOP, MENTIONS_GPU]],
   docs: {
     whatItDoes:
       'Flags training set up in full fp32: transformers TrainingArguments / Seq2SeqTrainingArguments without bf16 or fp16; a Lightning Trainer without precision or with precision 32; Accelerator() without mixed_precision or with "no"; Keras fit() with no mixed-precision policy; a hand-written PyTorch loop (backward + optimizer step) in CUDA code with no torch.autocast; and configs with bf16/fp16 false or missing, trainer precision 32, accelerate mixed_precision "no", or DeepSpeed with neither fp16 nor bf16 enabled. TRL and axolotl recipes are judged only on explicit settings, because their defaults changed across versions.',

@@ -4,7 +4,7 @@ import type { PythonSource } from '../engine/python/source';
 import { field, type PyNode } from '../engine/python/tree';
 import type { ConfigContext, PythonContext, Rule } from '../engine/rule';
 import type { OffsetEdit, OffsetFix } from '../engine/types';
-import { modelAlternatives, sourceRef, type ModelEntry, type ModelKind, type ResolvedAlternative } from '../knowledge';
+import { allModels, modelAlternatives, sourceRef, type ModelEntry, type ModelKind, type ResolvedAlternative } from '../knowledge';
 import {
   catalogued,
   companionIdExprs,
@@ -244,6 +244,15 @@ function builderFixable(source: PythonSource, call: PyNode, builder: Builder): b
   return true;
 }
 
+/** The builder names of oversized torchvision / Keras entries (what checkBuilder can report), any case. */
+const OVERSIZED_BUILDER = new RegExp(
+  allModels()
+    .filter((m) => m.oversized && (m.kind === 'torchvision' || m.kind === 'keras'))
+    .flatMap((m) => [m.id, ...m.aliases].map((id) => lastSegment(id).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .join('|'),
+  'i',
+);
+
 function checkBuilder(context: PythonContext, call: PyNode, callee: string): void {
   const { source } = context;
   const builder = builderOf(source, callee);
@@ -321,7 +330,19 @@ export const oversizedModel: Rule = {
   sources: ['python', 'config'],
   fixAvailability: 'sometimes',
   fixSafety: 'unsafe',
-  triggers: ['from_pretrained', ['pipeline', 'transformers'], 'SentenceTransformer', 'create_model', 'get_model', 'torchvision', 'applications', 'model_name_or_path', 'base_model', 'model_id'],
+  // Hub loads (modelIdLoad), or a builder call whose name is an oversized catalogue entry.
+  triggers: [
+    'from_pretrained',
+    ['pipeline', 'transformers'],
+    'SentenceTransformer',
+    'create_model',
+    'get_model',
+    'model_name_or_path',
+    'base_model',
+    'model_id',
+    ['torchvision', OVERSIZED_BUILDER],
+    ['applications', 'keras', OVERSIZED_BUILDER],
+  ],
   docs: {
     whatItDoes:
       'Flags checkpoints that GreenML\'s model catalogue marks as oversized (bert-large, roberta-large, gpt2-medium/large/xl, t5-large and up, flan-t5-large and up, bart-large-cnn/xsum, whisper-large, all-mpnet-base-v2, torchvision resnet101/152, vit_l/vit_h, convnext_large, Keras ResNet101/152, 70B LLMs) where they are loaded: transformers `from_pretrained(...)`, `pipeline(..., model=...)`, `SentenceTransformer(...)`, `timm.create_model(...)`, `torchvision.models.get_model(...)`, torchvision and `keras.applications` builders, module constants passed to them, and the `model_name_or_path` / `base_model` / `model` / `model_id` / `model_name` keys of training configs. The message gives the catalogue\'s size figures and the alternative\'s published size, speed and quality, with their sources. 7–8B LLMs are the small end of their families and are not flagged; ids in comments, docstrings, log messages and paths are not model loads.',

@@ -7,6 +7,7 @@ import { argValue, isTrainerClass, isTrainingArgumentsClass, strategyValue } fro
 import { isFrom } from './shared/python-patterns';
 import { callRange } from './shared/ranges';
 import { trainingLoops } from './shared/training-loops';
+import { TRAINING_LOOP } from './shared/triggers';
 
 // ---------------------------------------------------------------------------------------------
 // Is this a script (something that runs), or a library module that only defines functions?
@@ -376,7 +377,8 @@ export const retrainEveryRun: Rule = {
   sources: ['python'],
   fixAvailability: 'sometimes',
   fixSafety: 'unsafe',
-  triggers: ['Trainer', [/save|dump/, /backward|fit|Trainer|train/]],
+  // A transformers/TRL Trainer; or a save after a training loop, Lightning fit, scikit-learn fit or Keras fit.
+  triggers: ['Trainer', [...TRAINING_LOOP, 'save'], ['save', 'lightning', 'fit'], ['joblib', 'dump', 'fit'], ['save', 'fit', /keras|tensorflow/]],
   docs: {
     whatItDoes:
       'Flags scripts and notebooks that train a model and save it (torch.save of a model or state_dict, save_pretrained / Trainer.save_model, joblib.dump of a fitted estimator, Keras model.save) but never load anything back: no torch.load, load_state_dict, joblib.load, keras.models.load_model, from_pretrained of the saved path, no resume option or resume_from_checkpoint. For the Hugging Face Trainer it flags trainer.train() without resume_from_checkpoint while the TrainingArguments save checkpoints (save_strategy is not "no"; "steps" is the default). Library modules that only define functions (no `if __name__ == "__main__":` and no module-level code calling them) and Lightning\'s implicit checkpointing are not flagged; configs are not checked.',

@@ -7,6 +7,7 @@ import type { OffsetEdit, OffsetFix } from '../engine/types';
 import { isFrom, lastSegment, methodCallsOn } from './shared/python-patterns';
 import { callRange } from './shared/ranges';
 import { outermostLoop, trainingLoops } from './shared/training-loops';
+import { TRAINING_LOOP } from './shared/triggers';
 
 /**
  * Libraries whose use counts as measuring a run's energy or emissions. codecarbon is what the fix
@@ -385,7 +386,20 @@ export const untrackedEmissions: Rule = {
   sources: ['python'],
   fixAvailability: 'sometimes',
   fixSafety: 'unsafe',
-  triggers: ['Trainer', 'LightningCLI', 'keras', 'tensorflow', 'SearchCV', 'optuna', 'SentenceTransformer', ['backward', 'step']],
+  // The entry points entryOf() and trainingLoops() recognise.
+  triggers: [
+    ['Trainer', 'train'],
+    ['Trainer', 'fit'],
+    'LightningCLI',
+    ['keras', 'fit'],
+    ['keras', 'search'],
+    ['tensorflow', 'fit', 'compile'],
+    ['SearchCV', 'fit'],
+    ['optuna', 'optimize'],
+    ['SentenceTransformer', 'fit'],
+    ['CrossEncoder', 'fit'],
+    [...TRAINING_LOOP],
+  ],
   docs: {
     whatItDoes:
       'Flags a file that trains in-process but measures nothing: a transformers / TRL / sentence-transformers trainer.train() whose TrainingArguments leave "codecarbon" out of report_to, a Lightning trainer.fit( or LightningCLI, a Keras model.fit(, a scikit-learn search.fit( (GridSearchCV, RandomizedSearchCV and the halving searches), an Optuna study.optimize( or a Keras Tuner tuner.search(, or a hand-written loop with backward() and an optimizer step() (flagged at its outermost loop). Any use of codecarbon (EmissionsTracker, OfflineEmissionsTracker, @track_emissions, CodeCarbonCallback), carbontracker, eco2ai, experiment-impact-tracker or Zeus, or a string naming codecarbon (report_to="codecarbon"), counts as measuring. One finding per file, at its first training entry point. Not flagged: test code (files importing unittest, pytest or torch.testing._internal, and test_* functions or Test* classes), scripts that only submit remote jobs (SageMaker, Vertex AI, Azure ML estimators and jobs are not entry points), configs, plain scikit-learn estimators, and HF runs whose report_to is "all" or set at run time (HfArgumentParser, **kwargs, a variable), which may already include codecarbon.',
