@@ -83,7 +83,7 @@ export function isEvalName(name: string): boolean {
  * `validate_model`, `doEval`, but not `value`), or `test` ending the name after an underscore, or
  * `test_epoch` / `test_one_epoch` / `test_loop`.
  */
-const EVAL_FUNCTION_DEFINITION = (() => {
+export const EVAL_FUNCTION_DEFINITION = (() => {
   const anyCase = (letters: string) => [...letters].map((c) => `[${c}${c.toUpperCase()}]`).join('');
   const word = (w: string) => `(?:(?<![a-z])${anyCase(w[0])}|${w[0].toUpperCase()})${anyCase(w.slice(1))}(?![a-z])`;
   const name = String.raw`def[\s\\]+[^\s(\[:]*?`;

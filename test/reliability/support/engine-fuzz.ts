@@ -11,6 +11,7 @@ import { lintRaw, placeFindings } from '../../../server/src/engine/lint';
 import { countSyntaxErrors } from '../../../server/src/engine/python/tree';
 import { RULES } from '../../../server/src/engine/registry';
 import { defaultSettings } from '../../../server/src/engine/settings';
+import type { Finding } from '../../../server/src/engine/types';
 import { ANSWER_BUDGET_MS, corpusSample, exampleDocuments, fixtureDocuments, since, type Document } from './config';
 import { checkLintResult, DefectLog } from './checks';
 import { applyVariant, variantArbitrary, type MutationSizes } from './mutate';
@@ -41,6 +42,20 @@ function timed(run: () => unknown): number {
   return since(started);
 }
 
+const findingKey = (f: Finding) => JSON.stringify([f.rule, f.cell ?? -1, f.range, f.message]);
+
+/**
+ * The prefilter may skip a rule only where the rule finds nothing: a mutated fixture that still
+ * trips a rule without its trigger words shows a trigger that does not hold.
+ */
+function checkPrefilter(kind: DocumentKind, text: string, filtered: Finding[], defects: DefectLog): void {
+  if (kind !== 'python' && kind !== 'notebook') return;
+  const seen = new Set(filtered.map(findingKey));
+  for (const finding of placeFindings(lintRaw(kind, text, settings, RULES, false)).findings) {
+    if (!seen.has(findingKey(finding))) defects.add(finding.rule, `the prefilter skipped a finding: its triggers do not hold for this text (${finding.message.slice(0, 80)}...)`, kind, text);
+  }
+}
+
 /**
  * Lints and fixes one input; throws on an engine defect, logs rule defects. Exported for the other
  * reliability tests.
@@ -55,6 +70,7 @@ export function engineRoundTrip(kind: DocumentKind, text: string, prefilter: boo
   for (const failure of result.ruleErrors) defects.add(failure.rule, failure.message, kind, text);
   if (result.error !== undefined) stats.errors++;
   stats.findings += result.findings.length;
+  if (prefilter) checkPrefilter(kind, text, result.findings, defects);
 
   started = performance.now();
   const outcome = fixDocument(kind, text, settings, { unsafe: true });
