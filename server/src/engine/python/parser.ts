@@ -2,10 +2,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Language, Parser, type Tree } from 'web-tree-sitter';
 import { DocumentTooLargeError, MAX_SYNTAX_NODES } from '../limits';
+import { CursorWalker } from './cursor-walk';
 import type { PyNode } from './tree';
 
 let ready: Promise<Parser> | null = null;
 let parser: Parser | null = null;
+let walker: CursorWalker = new CursorWalker(null);
 
 /**
  * Finds a wasm file: beside the bundle in dist/ (what ships), else in the npm package (tests run
@@ -22,7 +24,10 @@ export function initPythonParser(): Promise<Parser> {
   if (!ready) {
     ready = (async () => {
       const runtimeWasm = locateWasm('web-tree-sitter.wasm', 'web-tree-sitter/web-tree-sitter.wasm');
-      await Parser.init({ locateFile: () => runtimeWasm });
+      // Emscripten fills this object with the module's functions: the fast tree copy uses them.
+      const moduleObject = { locateFile: () => runtimeWasm };
+      await Parser.init(moduleObject);
+      walker = new CursorWalker(moduleObject);
       const grammar = readFileSync(locateWasm('tree-sitter-python.wasm', 'tree-sitter-python/tree-sitter-python.wasm'));
       const language = await Language.load(grammar);
       const created = new Parser();
@@ -118,25 +123,26 @@ function symbolTable(language: Language): SymbolTable {
 const ERROR_SYMBOL = 65535;
 
 /**
- * Copies a tree-sitter tree into plain objects with one cursor walk. Every cursor property is a
- * call into WebAssembly, so each node reads only its symbol, field and offsets; names come from
- * a per-language table, and the "missing" flag is read only for zero-width nodes.
+ * Copies a tree-sitter tree into plain objects with one cursor walk. Every cursor read is a call
+ * into WebAssembly (see cursor-walk.ts), so each node reads only its symbol, field and offsets;
+ * names come from a per-language table, and the "missing" flag is read only for zero-width nodes.
+ * `direct: false` walks through web-tree-sitter's public cursor API (the tests compare the two).
  */
-export function copyTree(tree: Tree): PyNode {
+export function copyTree(tree: Tree, { direct = true }: { direct?: boolean } = {}): PyNode {
   // Copying and analysing cost time and memory per node: refuse huge trees before copying (a
   // 1 MB one-line list took over a second, a 7 MB one almost 2 GB; see limits.ts). Every parse,
   // full or incremental, goes through here.
   const nodes = tree.rootNode.descendantCount;
   if (nodes > MAX_SYNTAX_NODES) throw new DocumentTooLargeError(`too much code to analyse (${nodes} syntax nodes; the limit is ${MAX_SYNTAX_NODES})`);
   const table = symbolTable(tree.language);
-  const cursor = tree.walk();
+  const cursor = walker.walk(tree, direct);
   try {
     const makeNode = (parent: PyNode | null): PyNode => {
-      const symbol = cursor.nodeTypeId;
-      const start = cursor.startIndex;
-      const end = cursor.endIndex;
+      const symbol = cursor.typeId();
+      const start = cursor.startIndex();
+      const end = cursor.endIndex();
       const isError = symbol === ERROR_SYMBOL;
-      const fieldId = cursor.currentFieldId;
+      const fieldId = cursor.fieldId();
       return {
         type: isError ? 'ERROR' : (table.names[symbol] ?? 'ERROR'),
         named: isError || (table.named[symbol] ?? true),
@@ -145,7 +151,7 @@ export function copyTree(tree: Tree): PyNode {
         end,
         children: [],
         parent,
-        broken: isError || (start === end && cursor.nodeIsMissing),
+        broken: isError || (start === end && cursor.isMissing()),
       };
     };
     const root = makeNode(null);
@@ -170,6 +176,6 @@ export function copyTree(tree: Tree): PyNode {
       }
     }
   } finally {
-    cursor.delete();
+    cursor.close();
   }
 }
