@@ -7,14 +7,15 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Prefilter } from '../../server/src/engine/prefilter';
 import { RULES } from '../../server/src/engine/registry';
-import type { Rule, Trigger } from '../../server/src/engine/rule';
+import type { Rule, Trigger, TriggerPart } from '../../server/src/engine/rule';
 import { EVAL_FUNCTION_DEFINITION, isEvalName } from '../../server/src/rules/missing-no-grad';
 import { methodCall, methodCallWith } from '../../server/src/rules/shared/triggers';
 
 const ROOT = join(__dirname, '..', '..', '..');
 
 function plainMayMatch(rule: Rule, text: string): boolean {
-  const holds = (part: string | RegExp) => (typeof part === 'string' ? text.includes(part) : new RegExp(part.source, part.flags.replace('g', '')).test(text));
+  const holds = (part: TriggerPart): boolean =>
+    typeof part === 'string' ? text.includes(part) : part instanceof RegExp ? new RegExp(part.source, part.flags.replace('g', '')).test(text) : part.some(holds);
   const satisfied = (trigger: Trigger) => (typeof trigger === 'string' || trigger instanceof RegExp ? holds(trigger) : trigger.every(holds));
   return rule.triggers.length === 0 || rule.triggers.some(satisfied);
 }
@@ -23,7 +24,14 @@ const ruleWith = (triggers: Trigger[]): Rule => ({ ...RULES[0], id: 'probe', tri
 
 function triggerWords(): string[] {
   const words = new Set<string>();
-  for (const rule of RULES) for (const trigger of rule.triggers) for (const part of typeof trigger === 'string' || trigger instanceof RegExp ? [trigger] : trigger) if (typeof part === 'string') words.add(part);
+  for (const rule of RULES) {
+    for (const trigger of rule.triggers) {
+      for (const part of typeof trigger === 'string' || trigger instanceof RegExp ? [trigger] : trigger) {
+        if (typeof part === 'string') words.add(part);
+        else if (Array.isArray(part)) for (const word of part as readonly string[]) words.add(word);
+      }
+    }
+  }
   return [...words];
 }
 
@@ -33,6 +41,9 @@ describe('prefilter', () => {
     assert.equal(new Prefilter([rule]).scan('xabcx').mayMatch(rule), true, '"bc" starts inside the match "ab"');
     const contained = ruleWith([['save', 'step', 'save_steps']]);
     assert.equal(new Prefilter([contained]).scan('args(save_steps=10)').mayMatch(contained), true, 'save and step are inside save_steps');
+    const anyOf = ruleWith([['fit', ['torch', 'keras']]]);
+    assert.equal(new Prefilter([anyOf]).scan('import keras\nm.fit(x)').mayMatch(anyOf), true, 'one word of the group is enough');
+    assert.equal(new Prefilter([anyOf]).scan('import jax\nm.fit(x)').mayMatch(anyOf), false, 'no word of the group');
     const missing = ruleWith([['save', 'backward']]);
     assert.equal(new Prefilter([missing]).scan('torch.save(model)').mayMatch(missing), false);
   });
@@ -114,7 +125,7 @@ describe('prefilter', () => {
   });
 
   it('every pattern in the rules\' triggers stays fast on adversarial 100,000-character texts', () => {
-    const patterns = RULES.flatMap((rule) => rule.triggers.flatMap((t) => (typeof t === 'string' ? [] : t instanceof RegExp ? [t] : t.filter((p): p is RegExp => p instanceof RegExp))));
+    const patterns = RULES.flatMap((rule) => rule.triggers.flatMap((t) => (typeof t === 'string' ? [] : t instanceof RegExp ? [t] : t.filter((p) => p instanceof RegExp))));
     const n = 100_000;
     const texts = ['.'.repeat(n), `.${' '.repeat(n)}`, `.${'#'.repeat(n)}`, '. # \n'.repeat(n / 5), `def ${'a'.repeat(n)}`, 'def '.repeat(n / 4), 'def _'.repeat(n / 5), `def ${'val'.repeat(n / 3)}`, '.backward'.repeat(n / 9), '\\\n'.repeat(n / 2)];
     let slowest = 0;

@@ -1,4 +1,4 @@
-import type { Rule, Trigger } from './rule';
+import type { Rule, Trigger, TriggerPart } from './rule';
 
 /**
  * Decides from the raw text which rules could find something, so that files no rule can match are
@@ -14,7 +14,7 @@ export class Prefilter {
 
   constructor(rules: readonly Rule[]) {
     const words = new Set<string>();
-    for (const rule of rules) for (const trigger of rule.triggers) for (const part of partsOf(trigger)) if (typeof part === 'string') words.add(part);
+    for (const rule of rules) for (const trigger of rule.triggers) for (const part of partsOf(trigger)) for (const word of wordsOf(part)) words.add(word);
     const vocabulary = [...words];
     for (const word of vocabulary) this.contained.set(word, vocabulary.filter((other) => word.includes(other)));
     // Longest first, so that at each position the longest word wins; the words it contains are
@@ -56,7 +56,11 @@ export class TextEvidence {
   private satisfies(trigger: Trigger): boolean {
     const parts = partsOf(trigger);
     // Words first: they are set lookups, and most triggers fail on one of them.
-    return parts.every((part) => typeof part !== 'string' || this.words.has(part)) && parts.every((part) => typeof part === 'string' || this.matches(part));
+    return parts.every((part) => part instanceof RegExp || this.hasWord(part)) && parts.every((part) => !(part instanceof RegExp) || this.matches(part));
+  }
+
+  private hasWord(part: string | readonly string[]): boolean {
+    return typeof part === 'string' ? this.words.has(part) : part.some((word) => this.words.has(word));
   }
 
   private matches(pattern: RegExp): boolean {
@@ -70,8 +74,12 @@ export class TextEvidence {
   }
 }
 
-function partsOf(trigger: Trigger): readonly (string | RegExp)[] {
+function partsOf(trigger: Trigger): readonly TriggerPart[] {
   return typeof trigger === 'string' || trigger instanceof RegExp ? [trigger] : trigger;
+}
+
+function wordsOf(part: TriggerPart): readonly string[] {
+  return part instanceof RegExp ? [] : typeof part === 'string' ? [part] : part;
 }
 
 function escapeRegExp(word: string): string {

@@ -4,7 +4,9 @@ import type { Settings } from './settings';
 import type { FixSafety, OffsetFix, Severity } from './types';
 
 /** One trigger: a word, a pattern, or a list of words/patterns that must all be present. */
-export type Trigger = string | RegExp | readonly (string | RegExp)[];
+/** Inside a trigger's list, a list of words means any one of them. */
+export type TriggerPart = string | RegExp | readonly string[];
+export type Trigger = string | RegExp | readonly TriggerPart[];
 
 /** Which kinds of document a rule reads. Notebooks are Python (their code cells). */
 export type SourceKind = 'python' | 'config';
@@ -65,7 +67,8 @@ export interface Rule {
   /**
    * What a text must contain for the rule to find anything in it, so that files which cannot
    * match are skipped without parsing. Any one entry is enough; an entry is a word, a regular
-   * expression, or a list whose items must all be present. It must hold for every text the rule
+   * expression, or a list whose items must all be present (an item that is itself a list of words
+   * is present when any one of its words is). It must hold for every text the rule
    * can fire on (a test compares findings with and without this filter on real code).
    */
   readonly triggers: readonly Trigger[];

@@ -243,7 +243,7 @@ export const highCarbonRegion: Rule = {
   sources: ['python', 'config'],
   fixAvailability: 'sometimes',
   fixSafety: 'unsafe',
-  triggers: [/sagemaker|aiplatform|azure|boto3/],
+  triggers: ['sagemaker', 'aiplatform', 'azure', 'boto3'],
   docs: {
     whatItDoes:
       'Flags a cloud region where training runs whose grid carbon intensity is at or above the threshold (400 gCO2e/kWh by default, thresholds.high-carbon-intensity) when the same provider has a region in the same geography (Americas / Europe / Asia-Pacific / Middle East & Africa) that is at least 30% cleaner. Code, in files that start cloud training (a SageMaker estimator, ModelTrainer, tuner or create_training_job; a Vertex AI CustomJob, *TrainingJob, HyperparameterTuningJob or PipelineJob; an Azure ML command, sweep, pipeline, AmlCompute or ScriptRunConfig): the region_name of a boto3 SageMaker client or boto3 Session; region= / region_name= of SageMaker SDK calls; location= of aiplatform.init(...) and of Vertex training jobs; location= of Azure ML (azure.ai.ml, azureml) calls. A value given through a module constant is flagged (and fixed) where the constant is assigned. Configs: region / location / zone keys in recognised training configs (accelerate SageMaker launcher, Hydra, Lightning, ...) and SkyPilot tasks; the provider comes from a cloud/provider key next to the region or else from the id\'s spelling (us-east-1 AWS, us-central1 GCP, eastus Azure), and nothing is flagged when it is ambiguous or names another cloud. Left alone: files that only manage endpoints, model registries, vector indexes or storage, boto3 clients for other services (S3, EC2...), vertexai.init (mostly model inference), and regions read at run time (environment variables, arguments).',

@@ -734,9 +734,9 @@ export const missingNoGrad: Rule = {
   // `m.eval()` / `m.train(False)`, or a function named for evaluation; and always a torch-family import
   // (the rule does nothing without one).
   triggers: [
-    ['eval', methodCall('eval'), TORCH_FAMILY],
-    ['False', methodCallWith('train', 'False'), TORCH_FAMILY],
-    ['def', EVAL_FUNCTION_DEFINITION, TORCH_FAMILY],
+    ['eval', TORCH_FAMILY, methodCall('eval')],
+    ['False', TORCH_FAMILY, methodCallWith('train', 'False')],
+    ['def', TORCH_FAMILY, EVAL_FUNCTION_DEFINITION],
   ],
   docs: {
     whatItDoes:

@@ -14,8 +14,8 @@ export function methodCallWith(name: string, first: string): RegExp {
   return new RegExp(String.raw`\.${GAP}${name}${GAP}\(${GAP}${first}`);
 }
 
-/** Any import of a PyTorch-family library the rules resolve names from (torch, torchvision, transformers, timm, Lightning). */
-export const TORCH_FAMILY = /torch|transformers|timm|lightning/;
+/** Any import of a PyTorch-family library the rules resolve names from (torch, torchvision, transformers, timm, Lightning): any one of these words. */
+export const TORCH_FAMILY = ['torch', 'transformers', 'timm', 'lightning'] as const;
 
 /** `.cuda` or a "cuda"/"gpu" device string: what PythonSource.usesCuda looks for. */
 export const MENTIONS_GPU = /cuda|gpu/i;
