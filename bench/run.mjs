@@ -9,7 +9,7 @@
 //   5. scaling of `greenml check` over 1x/2x/4x corpora
 // Prints a table and writes bench/results.json. Every figure comes from a measurement in this run.
 //
-//   node bench/run.mjs [--keep] [--out FILE] [--budget SECONDS]
+//   node bench/run.mjs [--keep] [--out FILE] [--budget SECONDS] [--only cliVsRuff,parity,editorPull,editorPush,startup,scaling,memory,evidence]
 //
 // It runs the bundles in dist/ (build first: `npm run bench` does), copied to a temp folder at the
 // start so that a rebuild during the run cannot mix versions.
@@ -32,6 +32,8 @@ const requireFromRepo = createRequire(join(ROOT, 'package.json'));
 const argv = process.argv.slice(2);
 const KEEP = argv.includes('--keep');
 const OUT = argv.includes('--out') ? argv[argv.indexOf('--out') + 1] : join(HERE, 'results.json');
+// --only cliVsRuff,editorPull: run just these phases (for working on one target; the table marks the rest as not run).
+const ONLY = argv.includes('--only') ? new Set(argv[argv.indexOf('--only') + 1].split(',')) : null;
 const BUDGET_MS = (argv.includes('--budget') ? Number(argv[argv.indexOf('--budget') + 1]) : 570) * 1000;
 const STARTED = performance.now();
 const elapsed = () => performance.now() - STARTED;
@@ -845,6 +847,10 @@ function printTable(rows) {
 }
 
 async function phase(name, key, run, minSec = 20) {
+  if (ONLY && !ONLY.has(key)) {
+    results.targets[key] = { error: 'not run (--only)' };
+    return;
+  }
   if (remaining() < minSec * 1000) {
     results.targets[key] = { error: `skipped: the run's time budget was used up before this phase` };
     problem(name, 'skipped for lack of time');
@@ -891,7 +897,8 @@ async function main() {
     await phase('5. scaling', 'scaling', () => phaseScaling(tmp, inputs), 70);
     await phase('3. memory', 'memory', () => phaseMemory(inputs, rng(11), ts.parse), 60);
     // Evidence, last: profiles of the CLI and the server.
-    if (remaining() > 60_000) {
+    if (ONLY && !ONLY.has('evidence')) results.evidence = { skipped: 'not run (--only)' };
+    else if (remaining() > 60_000) {
       try {
         log('evidence: CPU profiles...');
         results.evidence = await phaseCliProfile(tmp, inputs, ts.parse);
