@@ -113,7 +113,7 @@ function trainerRuns(source: PythonSource, call: PyNode): boolean {
   const left = assignment ? field(assignment, 'left') : null;
   if (!left || (left.type !== 'identifier' && left.type !== 'attribute')) return false;
   const name = source.textOf(left);
-  return source.nodes('call').some((c) => source.methodName(c) === 'train' && c.start > call.start && source.receiver(c) !== null && source.textOf(source.receiver(c)!) === name);
+  return source.methodCalls('train').some((c) => c.start > call.start && source.receiver(c) !== null && source.textOf(source.receiver(c)!) === name);
 }
 
 /** The function a node is defined in (null at module level). */
@@ -187,7 +187,7 @@ function trainings(source: PythonSource): Training[] {
   }
   // Lightning: `configure_optimizers` builds the optimizer from `self.parameters()` / `self.model.parameters()`
   // and a Lightning Trainer's fit() runs it.
-  const fits = source.nodes('call').some((c) => source.methodName(c) === 'fit' && /^lightning\.pytorch\.(trainer\.(trainer\.)?)?Trainer$/.test(source.receiverType(c) ?? ''));
+  const fits = source.methodCalls('fit').some((c) => /^lightning\.pytorch\.(trainer\.(trainer\.)?)?Trainer$/.test(source.receiverType(c) ?? ''));
   for (const method of fits ? source.nodes('function_definition') : []) {
     const name = field(method, 'name');
     if (!name || source.textOf(name) !== 'configure_optimizers' || !ancestor(method, 'class_definition')) continue;

@@ -128,6 +128,7 @@ class Analysis {
   private classKinds = new Map<string, Kind>();
   private gradFunctions: Set<string> | null = null;
   private programGrad: boolean | null = null;
+  private readonly gradEnds = new Map<PyNode, number>();
   private readonly torch: boolean;
 
   constructor(readonly source: PythonSource) {
@@ -317,14 +318,26 @@ class Analysis {
 
   /** Gradient work in a scope that ends after a position: a later backward() may consume what the call returns. */
   gradAfter(scope: PyNode, offset: number): boolean {
-    let found = false;
-    walk(scope, (n) => {
-      // Functions defined later run only when called; calls of those with gradient work count.
-      if (found || n.end <= offset || (n !== scope && SCOPE_TYPES.includes(n.type))) return false;
-      if (this.isGradSignal(n)) found = true;
-      return !found;
-    });
-    return found;
+    return this.lastGradEnd(scope) > offset;
+  }
+
+  /**
+   * Where the last gradient work of a scope ends (-1 when there is none), not counting the bodies
+   * of functions and classes defined in it (they run only when called; calls of those with
+   * gradient work count). Work "after a position" is work that ends after it; one walk per scope
+   * answers every position (walking the scope per model call was quadratic on long scripts).
+   */
+  private lastGradEnd(scope: PyNode): number {
+    let end = this.gradEnds.get(scope);
+    if (end === undefined) {
+      let last = -1;
+      walk(scope, (n) => {
+        if (n !== scope && SCOPE_TYPES.includes(n.type)) return false;
+        if (n.end > last && this.isGradSignal(n)) last = n.end;
+      });
+      this.gradEnds.set(scope, (end = last));
+    }
+    return end;
   }
 
   /** Whether a node runs with gradients off (or explicitly on): an enclosing grad-mode `with`, decorator or call. */

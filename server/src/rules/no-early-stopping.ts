@@ -36,6 +36,8 @@ const ADDS_CALLBACK = new Set(['add_callback', 'append', 'extend', 'insert']);
 /** Uses of the framework's early-stopping class (outside imports), outermost node of each. */
 function stopperReferences(source: PythonSource, framework: Framework): PyNode[] {
   const found: PyNode[] = [];
+  // Every STOPPER class name contains this; without it in the text no name can resolve to one.
+  if (!source.text.includes('EarlyStopping')) return found;
   for (const type of ['attribute', 'identifier']) {
     for (const node of source.nodes(type)) {
       if (insideImport(node) || (node.type === 'identifier' && node.field === 'attribute')) continue;

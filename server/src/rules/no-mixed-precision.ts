@@ -3,7 +3,7 @@ import { lightningTrainerMaps } from '../engine/config/flavor';
 import { scalarValue, type ConfigMap, type ConfigNode } from '../engine/config/source';
 import { addKeywordArgument, ensureImport, replaceNode } from '../engine/python/edits';
 import type { PythonSource } from '../engine/python/source';
-import { field, isAncestorOf, type PyNode } from '../engine/python/tree';
+import { descendants, field, type PyNode } from '../engine/python/tree';
 import type { ConfigContext, PythonContext, Report, Rule } from '../engine/rule';
 import { indentOf } from '../engine/text';
 import type { OffsetEdit, OffsetFix } from '../engine/types';
@@ -210,13 +210,14 @@ function wrapInAutocast(source: PythonSource, lossStatement: PyNode, torch: stri
   const block = lossStatement.parent!;
   const index = block.children.indexOf(lossStatement);
   let first = index;
-  const used = new Set(source.nodes('identifier').filter((id) => isAncestorOf(lossStatement, id)).map((id) => source.textOf(id)));
+  // The statements' own identifiers (walking them, not testing every identifier of the file).
+  const used = new Set(descendants(lossStatement, 'identifier').map((id) => source.textOf(id)));
   for (let i = index - 1; i >= 0; i--) {
     const candidate = block.children[i];
     if (candidate.type === 'comment') continue;
     const names = assignedNames(source, candidate);
     if (names.length === 0 || !names.some((n) => used.has(n))) break;
-    for (const id of source.nodes('identifier')) if (isAncestorOf(candidate, id)) used.add(source.textOf(id));
+    for (const id of descendants(candidate, 'identifier')) used.add(source.textOf(id));
     first = i;
   }
   const firstLine = source.lines.positionAt(block.children[first].start).line;

@@ -200,11 +200,12 @@ function rootIdentifier(node: PyNode | null): PyNode | null {
 }
 
 function hasMethodCallOn(source: PythonSource, name: string, methods: readonly string[]): boolean {
-  return source.nodes('call').some((c) => {
-    const method = source.methodName(c);
-    const receiver = source.receiver(c);
-    return method !== null && methods.includes(method) && receiver !== null && source.textOf(receiver) === name;
-  });
+  return methods.some((method) =>
+    source.methodCalls(method).some((c) => {
+      const receiver = source.receiver(c);
+      return receiver !== null && source.textOf(receiver) === name;
+    }),
+  );
 }
 
 /** A torch.save argument that is a model: contains `.state_dict()`, or names a module (`model.parameters()`, `model.train()`...). */
@@ -265,7 +266,7 @@ function modelSaves(source: PythonSource, trainsTorch: boolean): SaveCall[] {
 /** Whether the file trains a PyTorch / transformers model: a hand-written loop, a Trainer, or Lightning fit(). */
 function trainsTorchModel(source: PythonSource, hf: HfTraining[]): boolean {
   if (hf.length > 0 || trainingLoops(source).length > 0) return true;
-  return source.nodes('call').some((c) => source.methodName(c) === 'fit' && isFrom(source.receiverType(c), 'lightning.pytorch', 'Trainer'));
+  return source.methodCalls('fit').some((c) => isFrom(source.receiverType(c), 'lightning.pytorch', 'Trainer'));
 }
 
 // ---------------------------------------------------------------------------------------------

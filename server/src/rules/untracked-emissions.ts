@@ -98,7 +98,11 @@ function importsModule(source: PythonSource, modules: readonly string[]): boolea
  * outside an import (EmissionsTracker(), @track_emissions, CodeCarbonCallback...), or a string
  * naming codecarbon (report_to="codecarbon", ["wandb", "codecarbon"], a CLI default).
  */
+/** What any measurement below needs in the text: a library's name (imports spell it) or the callback's. */
+const MEASUREMENT_WORDS = new RegExp([...MEASUREMENT_LIBRARIES, 'CodeCarbonCallback'].join('|'), 'i');
+
 function measuresEmissions(source: PythonSource): boolean {
+  if (!MEASUREMENT_WORDS.test(source.text)) return false;
   for (const type of ['identifier', 'attribute']) {
     for (const node of source.nodes(type)) {
       if (type === 'identifier' && node.parent?.type === 'attribute' && node.field === 'attribute') continue;

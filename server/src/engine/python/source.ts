@@ -23,6 +23,7 @@ export class PythonSource {
   readonly names: NameTable;
   private readonly byType = new Map<string, PyNode[]>();
   private cudaCache: boolean | undefined;
+  private callsByMethod: Map<string, PyNode[]> | null = null;
   /** Every rule asks for the names of the same calls: resolve each expression once. */
   private readonly qualifiedCache = new Map<PyNode, string | null>();
 
@@ -139,6 +140,21 @@ export class PythonSource {
     if (callee?.type !== 'attribute') return null;
     const attribute = field(callee, 'attribute');
     return attribute ? this.textOf(attribute) : null;
+  }
+
+  /** Every `x.<method>(...)` call of the document, in source order (indexed on first use). */
+  methodCalls(method: string): readonly PyNode[] {
+    if (!this.callsByMethod) {
+      this.callsByMethod = new Map();
+      for (const call of this.nodes('call')) {
+        const name = this.methodName(call);
+        if (name === null) continue;
+        const list = this.callsByMethod.get(name);
+        if (list) list.push(call);
+        else this.callsByMethod.set(name, [call]);
+      }
+    }
+    return this.callsByMethod.get(method) ?? [];
   }
 
   /** Receiver expression of `x.method(...)`. */

@@ -22,8 +22,8 @@ export function assignedName(source: PythonSource, call: PyNode): string | null 
 
 /** Calls of `<name>.<method>(...)` anywhere after `offset`. */
 export function methodCallsOn(source: PythonSource, name: string, method: string, after = 0): PyNode[] {
-  return source.nodes('call').filter((call) => {
-    if (call.start < after || source.methodName(call) !== method) return false;
+  return source.methodCalls(method).filter((call) => {
+    if (call.start < after) return false;
     const receiver = source.receiver(call);
     return receiver !== null && source.textOf(receiver) === name;
   });
