@@ -76,7 +76,7 @@ export function startServer(connection: Connection): void {
     for (const uri of uris) byUri.set(uri, []);
     const { enabled, settings } = await settingsFor(target.uri);
     if (!enabled) return byUri;
-    const { placed } = workspace.lint(target, settings);
+    const placed = workspace.findings(target, settings);
     if (placed.error) connection.console.warn(`GreenML: ${target.uri}: ${placed.error}`);
     for (const failure of placed.ruleErrors) connection.console.error(`GreenML: rule ${failure.rule} failed on ${target.uri} and was skipped: ${failure.message}`);
     for (const finding of placed.findings) {

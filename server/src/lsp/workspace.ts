@@ -16,10 +16,19 @@ export type Target =
 
 interface CachedAnalysis {
   key: string;
-  analysis: Analysis;
-  /** The last lint of this analysis, with the settings object it used. */
-  lint?: { settings: Settings; raw: ReturnType<typeof lintAnalysis>; placed: LintResult };
+  /** Null once the document left the most recently used ones (its findings may stay). */
+  analysis: Analysis | null;
+  /** The last lint of this analysis, with the settings object it used; `raw` goes with the analysis. */
+  lint?: { settings: Settings; raw: ReturnType<typeof lintAnalysis> | null; placed: LintResult };
 }
+
+/**
+ * Documents whose syntax tree (the tree-sitter tree for incremental parsing and its JavaScript
+ * copy) stays in memory. With 200 files open these trees held most of the server's memory; a
+ * document beyond this many most recently used ones keeps only its findings, and is parsed again
+ * (in full) when it is edited or asked about.
+ */
+export const LIVE_ANALYSES = 24;
 
 /** Language ids whose documents GreenML reads, when the file name does not tell. */
 function kindFromLanguage(languageId: string): DocumentKind | null {
@@ -77,18 +86,46 @@ export class Workspace {
     return `${target.notebook.version}:${target.cells.map((c) => `${c.uri}@${c.document.version}`).join(',')}`;
   }
 
-  /** The analysis of a target's current text, parsed at most once per version. */
+  /** The cache entry of a target, marked as the most recently used. */
+  private touch(uri: string): CachedAnalysis | undefined {
+    const cached = this.analyses.get(uri);
+    if (cached) {
+      // A Map iterates in insertion order: re-inserting keeps the least recently used first.
+      this.analyses.delete(uri);
+      this.analyses.set(uri, cached);
+    }
+    return cached;
+  }
+
+  /** Keeps the trees of the LIVE_ANALYSES most recently used documents only. */
+  private evictTrees(): void {
+    let live = 0;
+    for (const cached of this.analyses.values()) if (cached.analysis) live++;
+    for (const [uri, cached] of this.analyses) {
+      if (live <= LIVE_ANALYSES) break;
+      if (!cached.analysis) continue;
+      cached.analysis = null;
+      if (cached.lint) cached.lint.raw = null;
+      this.parsers.get(uri)?.dispose();
+      this.parsers.delete(uri);
+      live--;
+    }
+  }
+
+  /** The analysis of a target's current text, parsed at most once per version while it is live. */
   analysisOf(target: Target): Analysis {
     const key = this.versionKey(target);
-    const cached = this.analyses.get(target.uri);
-    if (cached && cached.key === key) return cached.analysis;
+    const cached = this.touch(target.uri);
+    if (cached && cached.key === key && cached.analysis) return cached.analysis;
     const parser = this.parserFor(target.uri);
     const parse = (text: string) => parser.parse(text);
     const analysis =
       target.kind === 'text'
         ? analyze(target.documentKind, target.document.getText(), undefined, parse)
         : analyzeNotebookCells(target.cells.map((c): CodeCell => ({ index: c.index, source: c.document.getText(), sourceIsList: false })), parse);
-    this.analyses.set(target.uri, { key, analysis });
+    // Findings of the same version survive re-parsing an evicted document.
+    this.analyses.set(target.uri, { key, analysis, lint: cached && cached.key === key ? cached.lint : undefined });
+    this.evictTrees();
     return analysis;
   }
 
@@ -100,10 +137,20 @@ export class Workspace {
   lint(target: Target, settings: Settings): { raw: ReturnType<typeof lintAnalysis>; placed: LintResult } {
     const analysis = this.analysisOf(target);
     const cached = this.analyses.get(target.uri)!;
-    if (cached.lint && cached.lint.settings === settings) return cached.lint;
+    if (cached.lint?.raw && cached.lint.settings === settings) return { raw: cached.lint.raw, placed: cached.lint.placed };
     const raw = lintAnalysis(analysis, settings);
     cached.lint = { settings, raw, placed: placeFindings(raw) };
-    return cached.lint;
+    return { raw, placed: cached.lint.placed };
+  }
+
+  /**
+   * The findings of a target's current version for diagnostics: from the cache when this version
+   * was linted with these settings, even if its tree was since let go; else linted now.
+   */
+  findings(target: Target, settings: Settings): LintResult {
+    const cached = this.touch(target.uri);
+    if (cached && cached.key === this.versionKey(target) && cached.lint && cached.lint.settings === settings) return cached.lint.placed;
+    return this.lint(target, settings).placed;
   }
 
   /** A document closed: drop its analysis and free its tree. */
