@@ -53,7 +53,9 @@ export function lintRaw(kind: DocumentKind, text: string, settings: Settings, ru
 
 /** Runs the rules over a document parsed earlier (the language server keeps analyses per version). */
 export function lintAnalysis(analysis: Analysis, settings: Settings, rules: readonly Rule[] = RULES): RawLintResult {
-  return runRules(analysis, settings, enabledRules(settings, rules), null);
+  // Rules whose triggers the text lacks cannot find anything: skip them, as the CLI does.
+  const evidence = analysis.kind === 'python' || analysis.kind === 'notebook' ? prefilterFor(rules).scan(analysis.python.text) : null;
+  return runRules(analysis, settings, enabledRules(settings, rules), evidence);
 }
 
 function runRules(analysis: Analysis, settings: Settings, enabled: { rule: Rule; severity: Severity }[], evidence: TextEvidence | null): RawLintResult {

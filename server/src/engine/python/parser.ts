@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Language, Parser, type Tree } from 'web-tree-sitter';
 import { DocumentTooLargeError, MAX_SYNTAX_NODES } from '../limits';
 import { CursorWalker } from './cursor-walk';
+import type { SubtreeReuse } from './subtree-reuse';
 import type { PyNode } from './tree';
 
 let ready: Promise<Parser> | null = null;
@@ -128,7 +129,7 @@ const ERROR_SYMBOL = 65535;
  * names come from a per-language table, and the "missing" flag is read only for zero-width nodes.
  * `direct: false` walks through web-tree-sitter's public cursor API (the tests compare the two).
  */
-export function copyTree(tree: Tree, { direct = true }: { direct?: boolean } = {}): PyNode {
+export function copyTree(tree: Tree, { direct = true, reuse }: { direct?: boolean; reuse?: SubtreeReuse } = {}): PyNode {
   // Copying and analysing cost time and memory per node: refuse huge trees before copying (a
   // 1 MB one-line list took over a second, a 7 MB one almost 2 GB; see limits.ts). Every parse,
   // full or incremental, goes through here.
@@ -136,6 +137,8 @@ export function copyTree(tree: Tree, { direct = true }: { direct?: boolean } = {
   if (nodes > MAX_SYNTAX_NODES) throw new DocumentTooLargeError(`too much code to analyse (${nodes} syntax nodes; the limit is ${MAX_SYNTAX_NODES})`);
   const table = symbolTable(tree.language);
   const cursor = walker.walk(tree, direct);
+  /** Set by makeNode when it cloned a statement from the previous copy (its subtree is complete). */
+  let reused = false;
   try {
     const makeNode = (parent: PyNode | null): PyNode => {
       const symbol = cursor.typeId();
@@ -143,16 +146,24 @@ export function copyTree(tree: Tree, { direct = true }: { direct?: boolean } = {
       const end = cursor.endIndex();
       const isError = symbol === ERROR_SYMBOL;
       const fieldId = cursor.fieldId();
-      return {
-        type: isError ? 'ERROR' : (table.names[symbol] ?? 'ERROR'),
-        named: isError || (table.named[symbol] ?? true),
-        field: fieldId > 0 ? (table.fields[fieldId] ?? null) : null,
-        start,
-        end,
-        children: [],
-        parent,
-        broken: isError || (start === end && cursor.isMissing()),
-      };
+      const type = isError ? 'ERROR' : (table.names[symbol] ?? 'ERROR');
+      const field = fieldId > 0 ? (table.fields[fieldId] ?? null) : null;
+      const broken = isError || (start === end && cursor.isMissing());
+      reused = false;
+      if (reuse && reuse.isStatement(parent)) {
+        const previous = reuse.reuse(type, start, end, field, broken, parent!);
+        if (previous) {
+          reused = true;
+          return previous;
+        }
+        const node: PyNode = { type, named: isError || (table.named[symbol] ?? true), field, start, end, children: [], parent, broken };
+        reuse.record(node);
+        if (broken && start === end) reuse.noteMissing(node);
+        return node;
+      }
+      const node: PyNode = { type, named: isError || (table.named[symbol] ?? true), field, start, end, children: [], parent, broken };
+      if (reuse && broken && start === end) reuse.noteMissing(node);
+      return node;
     };
     const root = makeNode(null);
     let current = root;
@@ -162,19 +173,27 @@ export function copyTree(tree: Tree, { direct = true }: { direct?: boolean } = {
         const child = makeNode(current);
         current.children.push(child);
         current = child;
-        continue;
+        // A reused statement is complete: go on with its next sibling instead of descending.
+        if (!reused) continue;
       }
       for (;;) {
         if (cursor.gotoNextSibling()) {
           const sibling = makeNode(current.parent);
           current.parent!.children.push(sibling);
           current = sibling;
-          break;
+          if (!reused) break;
+          continue;
         }
-        if (!cursor.gotoParent()) return root;
+        if (!cursor.gotoParent()) {
+          reuse?.finish();
+          return root;
+        }
         current = current.parent!;
       }
     }
+  } catch (error) {
+    reuse?.clear();
+    throw error;
   } finally {
     cursor.close();
   }
