@@ -1,6 +1,5 @@
 import { Edit, type Point, type Tree } from 'web-tree-sitter';
 import { copyTree, parserInput, pythonParser } from './parser';
-import { SubtreeReuse } from './subtree-reuse';
 import type { PyNode } from './tree';
 
 /** Row and column (UTF-16 code units, as tree-sitter indexes JavaScript strings) of an offset. */
@@ -42,46 +41,25 @@ export function editBetween(before: string, after: string): Edit | null {
 export class IncrementalPythonParser {
   private tree: Tree | null = null;
   private text = '';
-  /** The last copy's statements, reused where the re-parse kept their subtrees (see subtree-reuse.ts). */
-  private readonly reuse = new SubtreeReuse();
 
   parse(source: string): PyNode {
     // Whole-line comments blanked, as for a full parse (see parserInput).
     const text = parserInput(source);
-    const previous = this.tree;
-    const edit = previous ? editBetween(this.text, text) : null;
-    if (previous && edit) previous.edit(edit);
-    const next = pythonParser().parse(text, previous);
+    if (this.tree) {
+      const edit = editBetween(this.text, text);
+      if (edit) this.tree.edit(edit);
+    }
+    const next = pythonParser().parse(text, this.tree);
     if (!next) throw new Error('tree-sitter returned no tree');
+    this.tree?.delete();
     this.tree = next;
     this.text = text;
-    try {
-      // Without a previous tree nothing is reused; an unchanged text reuses everything.
-      const plan = previous ? { start: edit?.startIndex ?? text.length + 1, oldEnd: edit?.oldEndIndex ?? text.length + 1, newEnd: edit?.newEndIndex ?? text.length + 1, changed: previous.getChangedRanges(next), hasError: next.rootNode.hasError } : null;
-      this.reuse.begin(plan);
-      return copyTree(next, { reuse: this.reuse });
-    } catch (error) {
-      this.reuse.clear();
-      throw error;
-    } finally {
-      previous?.delete();
-    }
-  }
-
-  /** The live tree-sitter tree of the last parse (tests compare its plain copy with the reusing one). */
-  get currentTree(): Tree | null {
-    return this.tree;
-  }
-
-  /** Statements the last parse took over from the previous copy instead of copying them again. */
-  get reusedStatements(): number {
-    return this.reuse.reusedStatements;
+    return copyTree(next);
   }
 
   dispose(): void {
     this.tree?.delete();
     this.tree = null;
     this.text = '';
-    this.reuse.clear();
   }
 }

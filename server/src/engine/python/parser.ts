@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { Language, Parser, type Tree } from 'web-tree-sitter';
 import { DocumentTooLargeError, MAX_SYNTAX_NODES } from '../limits';
 import { CursorWalker } from './cursor-walk';
-import type { SubtreeReuse } from './subtree-reuse';
 import type { PyNode } from './tree';
 
 let ready: Promise<Parser> | null = null;
@@ -129,7 +128,7 @@ const ERROR_SYMBOL = 65535;
  * names come from a per-language table, and the "missing" flag is read only for zero-width nodes.
  * `direct: false` walks through web-tree-sitter's public cursor API (the tests compare the two).
  */
-export function copyTree(tree: Tree, { direct = true, reuse }: { direct?: boolean; reuse?: SubtreeReuse } = {}): PyNode {
+export function copyTree(tree: Tree, { direct = true }: { direct?: boolean } = {}): PyNode {
   // Copying and analysing cost time and memory per node: refuse huge trees before copying (a
   // 1 MB one-line list took over a second, a 7 MB one almost 2 GB; see limits.ts). Every parse,
   // full or incremental, goes through here.
@@ -137,8 +136,6 @@ export function copyTree(tree: Tree, { direct = true, reuse }: { direct?: boolea
   if (nodes > MAX_SYNTAX_NODES) throw new DocumentTooLargeError(`too much code to analyse (${nodes} syntax nodes; the limit is ${MAX_SYNTAX_NODES})`);
   const table = symbolTable(tree.language);
   const cursor = walker.walk(tree, direct);
-  /** Set by makeNode when it cloned a statement from the previous copy (its subtree is complete). */
-  let reused = false;
   try {
     const makeNode = (parent: PyNode | null): PyNode => {
       const symbol = cursor.typeId();
@@ -146,24 +143,16 @@ export function copyTree(tree: Tree, { direct = true, reuse }: { direct?: boolea
       const end = cursor.endIndex();
       const isError = symbol === ERROR_SYMBOL;
       const fieldId = cursor.fieldId();
-      const type = isError ? 'ERROR' : (table.names[symbol] ?? 'ERROR');
-      const field = fieldId > 0 ? (table.fields[fieldId] ?? null) : null;
-      const broken = isError || (start === end && cursor.isMissing());
-      reused = false;
-      if (reuse && reuse.isStatement(parent)) {
-        const previous = reuse.reuse(type, start, end, field, broken, parent!);
-        if (previous) {
-          reused = true;
-          return previous;
-        }
-        const node: PyNode = { type, named: isError || (table.named[symbol] ?? true), field, start, end, children: [], parent, broken };
-        reuse.record(node);
-        if (broken && start === end) reuse.noteMissing(node);
-        return node;
-      }
-      const node: PyNode = { type, named: isError || (table.named[symbol] ?? true), field, start, end, children: [], parent, broken };
-      if (reuse && broken && start === end) reuse.noteMissing(node);
-      return node;
+      return {
+        type: isError ? 'ERROR' : (table.names[symbol] ?? 'ERROR'),
+        named: isError || (table.named[symbol] ?? true),
+        field: fieldId > 0 ? (table.fields[fieldId] ?? null) : null,
+        start,
+        end,
+        children: [],
+        parent,
+        broken: isError || (start === end && cursor.isMissing()),
+      };
     };
     const root = makeNode(null);
     let current = root;
@@ -173,27 +162,19 @@ export function copyTree(tree: Tree, { direct = true, reuse }: { direct?: boolea
         const child = makeNode(current);
         current.children.push(child);
         current = child;
-        // A reused statement is complete: go on with its next sibling instead of descending.
-        if (!reused) continue;
+        continue;
       }
       for (;;) {
         if (cursor.gotoNextSibling()) {
           const sibling = makeNode(current.parent);
           current.parent!.children.push(sibling);
           current = sibling;
-          if (!reused) break;
-          continue;
+          break;
         }
-        if (!cursor.gotoParent()) {
-          reuse?.finish();
-          return root;
-        }
+        if (!cursor.gotoParent()) return root;
         current = current.parent!;
       }
     }
-  } catch (error) {
-    reuse?.clear();
-    throw error;
   } finally {
     cursor.close();
   }
