@@ -143,10 +143,12 @@ async function treeSitter(snapDist) {
 // greenml check runs
 
 let CLI = '';
+/** ['--no-cache'] when this build has a findings cache (set after probing the build). */
+let NO_CACHE_FLAG = [];
 const PRELOAD = join(HERE, 'lib', 'rusage-preload.cjs');
 
 /** Runs `greenml check` in a fresh process; wall time from spawn to exit, CPU from the process itself. */
-function runCheck(tmp, target, extra = [], { nodeArgs = [], keepOutput = true } = {}) {
+function runCheck(tmp, target, extra = [], { nodeArgs = [], keepOutput = true, cacheDir = null } = {}) {
   const id = `${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
   const outFile = join(tmp, 'runs', `${id}.out`);
   const errFile = join(tmp, 'runs', `${id}.err`);
@@ -154,11 +156,13 @@ function runCheck(tmp, target, extra = [], { nodeArgs = [], keepOutput = true } 
   mkdirSync(join(tmp, 'runs'), { recursive: true });
   const outFd = openSync(outFile, 'w');
   const errFd = openSync(errFile, 'w');
-  const args = [...nodeArgs, '-r', PRELOAD, CLI, 'check', target, '--format', 'json', '--exit-zero', ...extra];
+  // Every run analyses for itself (--no-cache) unless it is given a cache folder to use.
+  const cacheFlags = cacheDir === null && NO_CACHE_FLAG.length > 0 ? NO_CACHE_FLAG : [];
+  const args = [...nodeArgs, '-r', PRELOAD, CLI, 'check', target, '--format', 'json', '--exit-zero', ...cacheFlags, ...extra];
   return new Promise((resolve) => {
     const window = loadWindow();
     const t0 = performance.now();
-    const child = spawn(process.execPath, args, { cwd: tmp, stdio: ['ignore', outFd, errFd], env: { ...process.env, GREENML_BENCH_RUSAGE: usageFile, NO_COLOR: '1' } });
+    const child = spawn(process.execPath, args, { cwd: tmp, stdio: ['ignore', outFd, errFd], env: { ...process.env, GREENML_BENCH_RUSAGE: usageFile, NO_COLOR: '1', ...(cacheDir ? { GREENML_CACHE_DIR: cacheDir } : {}) } });
     child.on('exit', (code) => {
       const wallMs = performance.now() - t0;
       closeSync(outFd);
@@ -244,7 +248,7 @@ function ruffPass(ws, files) {
 async function phaseCliVsRuff(tmp, inputs) {
   const out = { files: inputs.facts.pythonTree.files, bytes: inputs.facts.pythonTree.bytes };
   const cores = os.availableParallelism?.() ?? os.cpus().length;
-  out.options = { noPrefilter: supportsOption(tmp, ['--no-prefilter']), workers: supportsOption(tmp, ['--workers', String(cores)]), workers1: supportsOption(tmp, ['--workers', '1']) };
+  out.options = { noPrefilter: supportsOption(tmp, ['--no-prefilter']), workers: supportsOption(tmp, ['--workers', String(cores)]), workers1: supportsOption(tmp, ['--workers', '1']), noCache: supportsOption(tmp, ['--no-cache']) };
 
   // Ruff cold: load the module, create the workspace, read and check every file, in this process.
   noteLoad('ruff cold');
@@ -311,6 +315,17 @@ async function phaseCliVsRuff(tmp, inputs) {
     const r1 = ruffPass(ws, inputs.pyFiles);
     out.singleThread = { greenmlWallMs: round(g1.wallMs, 0), greenmlCpuMs: round(g1.cpuMs, 0), othersBusyCores: g1.othersCores, ruffWallMs: round(r1.wallMs, 0), ratio: g1.wallMs / r1.wallMs };
   } else out.singleThread = 'n/a (no --workers option)';
+
+  // A second run over the unchanged tree with the findings cache (what re-runs cost); a first run fills it.
+  if (out.options.noCache.supported) {
+    noteLoad('greenml cached re-run vs ruff');
+    const cacheDir = join(tmp, 'findings-cache');
+    const fill = await runCheck(tmp, inputs.py1, [], { keepOutput: true, cacheDir });
+    const again = await runCheck(tmp, inputs.py1, [], { keepOutput: true, cacheDir });
+    const r2 = ruffPass(ws, inputs.pyFiles);
+    out.cached = { fillWallMs: round(fill.wallMs, 0), rerunWallMs: round(again.wallMs, 0), rerunCpuMs: round(again.cpuMs, 0), ruffWallMs: round(r2.wallMs, 0), ratio: again.wallMs / r2.wallMs, sameFindings: compareFindings(pairs[0].greenml, again).same };
+    log(`cached re-run: ${(again.wallMs / 1000).toFixed(2)} s (filling run ${(fill.wallMs / 1000).toFixed(2)} s), ruff ${(r2.wallMs / 1000).toFixed(2)} s`);
+  } else out.cached = 'n/a (no findings cache in this build)';
   return out;
 }
 
@@ -783,6 +798,7 @@ function buildTable() {
     add('1b', 'greenml check / Ruff cold (wall)', `${fmtMs(median(c.greenml.wallMs))} vs ${fmtMs(c.ruff.cold.wallMs)}`, 'info', c.ratioCold, null);
     add('1c', 'greenml / Ruff warm, CPU time (all threads)', `${fmtMs(median(c.greenml.cpuMs))} vs ${fmtMs(median(c.ruff.warm.cpuMs))}`, `info (best case on 2 idle cores: ${round(c.cpuRatioWarm / 2, 2)})`, c.cpuRatioWarm, null);
     if (typeof c.singleThread === 'object') add('1d', 'greenml --workers 1 / Ruff warm (wall)', `${fmtMs(c.singleThread.greenmlWallMs)} vs ${fmtMs(c.singleThread.ruffWallMs)}`, 'info', c.singleThread.ratio, null);
+    if (typeof c.cached === 'object') add('1e', 'greenml re-run, unchanged files (findings cache) / Ruff warm', `${fmtMs(c.cached.rerunWallMs)} vs ${fmtMs(c.cached.ruffWallMs)}, same findings: ${c.cached.sameFindings}`, 'info (1a is the cold run)', c.cached.ratio, null);
   } else add('1a', 'greenml check / Ruff warm', 'error', '', '', null);
   const p = t.parity;
   if (p && !p.error) {
@@ -879,6 +895,9 @@ async function main() {
   try {
     const { snap, files } = snapshotDist(tmp);
     CLI = join(snap, 'dist', 'cli.js');
+    // Nothing of the bench goes into the user's cache folder; runs use --no-cache unless told otherwise.
+    process.env.GREENML_CACHE_DIR = join(tmp, 'cache-unused');
+    NO_CACHE_FLAG = supportsOption(tmp, ['--no-cache']).supported ? ['--no-cache'] : [];
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
     results.build = { version: pkg.version, snapshot: snap, bundles: files };
     log(`machine: ${results.machine.cpuModel}, ${results.machine.logicalCores} cores, Node ${results.machine.node}, load ${results.machine.loadavgAtStart.join(' ')}`);

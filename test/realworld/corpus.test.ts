@@ -5,6 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..', '..');
@@ -33,9 +35,31 @@ describe('real-world corpus (scikit-learn examples, PyTorch sources, CPython std
 
   it('finds the same with and without the prefilter, on one thread and on several', () => {
     const paths = [corpus, join(ROOT, 'examples'), join(ROOT, 'test', 'fixtures', 'rules')];
-    const reference = check([...paths, '--workers', '1', '--no-prefilter']);
-    assert.equal(check([...paths, '--workers', '1']), reference, 'the prefilter changed the findings');
-    assert.equal(check([...paths, '--workers', '3']), reference, 'worker threads changed the findings');
+    // Without the findings cache: every run must analyse for itself.
+    const reference = check([...paths, '--workers', '1', '--no-prefilter', '--no-cache']);
+    assert.equal(check([...paths, '--workers', '1', '--no-cache']), reference, 'the prefilter changed the findings');
+    assert.equal(check([...paths, '--workers', '3', '--no-cache']), reference, 'worker threads changed the findings');
+  });
+
+  it('a second run over the unchanged corpus takes the findings from the cache: same report, in a fraction of the time', () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), 'greenml-cache-'));
+    try {
+      const env = { ...process.env, GREENML_CACHE_DIR: cacheDir };
+      const timed = () => {
+        const started = performance.now();
+        const run = spawnSync(process.execPath, [join(ROOT, 'dist', 'cli.js'), 'check', corpus, '--format', 'json', '--exit-zero'], { encoding: 'utf8', env, maxBuffer: 512 * 1024 * 1024 });
+        assert.equal(run.status, 0, run.stderr);
+        return { stdout: run.stdout, ms: performance.now() - started };
+      };
+      const first = timed();
+      const second = timed();
+      assert.equal(second.stdout, first.stdout);
+      assert.equal(second.stdout, check([corpus, '--no-cache']), 'the cached report differs from a fresh analysis');
+      console.log(`      first run ${(first.ms / 1000).toFixed(2)} s, second ${(second.ms / 1000).toFixed(2)} s`);
+      assert.ok(second.ms < first.ms / 2, `the second run took ${second.ms.toFixed(0)} ms, the first ${first.ms.toFixed(0)} ms`);
+    } finally {
+      rmSync(cacheDir, { recursive: true, force: true });
+    }
   });
 
   for (const part of ['sklearn', 'torch', 'cpython']) {

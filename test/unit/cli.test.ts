@@ -692,4 +692,45 @@ describe('greenml CLI (dist/cli.js)', function () {
       assert.match(result.stderr, /greenml: warning: broken\/pyproject\.toml: not valid TOML/);
     });
   });
+  describe('findings cache', () => {
+    const TUNE = readFileSync(join(ROOT, 'examples', 'tune_svm.py'), 'utf8');
+    const cached = (args: string[], cacheDir: string) => {
+      const result = run([...args, '--format', 'json'], tmp, { env: { GREENML_CACHE_DIR: cacheDir } });
+      assert.ok(result.status === 0 || result.status === 1, `exit ${result.status}: ${result.stderr}`);
+      return { stdout: result.stdout, report: JSON.parse(result.stdout) as JsonReport };
+    };
+
+    it('reuses findings of unchanged files, and re-analyses a file once its text changes', () => {
+      const cacheDir = join(tmp, 'cache');
+      writeTree(tmp, { 'project/tune.py': TUNE, 'project/clean.py': 'print("hello")\n' });
+      const first = cached(['check', 'project'], cacheDir);
+      const rules = first.report.findings.map((f) => f.rule);
+      assert.ok(rules.includes('exhaustive-grid-search'), `findings: ${rules.join(', ')}`);
+      assert.equal(readdirSync(cacheDir).filter((f) => f.endsWith('.json')).length, 1, 'one cache file for this folder and build');
+      assert.equal(cached(['check', 'project'], cacheDir).stdout, first.stdout, 'a second run reports exactly the same');
+
+      // The search shrinks to one combination: the cached finding must not come back.
+      writeFileSync(join(tmp, 'project', 'tune.py'), TUNE.replace(/GridSearchCV/g, 'RandomizedSearchCV'));
+      assert.ok(!cached(['check', 'project'], cacheDir).report.findings.some((f) => f.rule === 'exhaustive-grid-search'), 'stale finding from the cache');
+      writeFileSync(join(tmp, 'project', 'tune.py'), TUNE);
+      assert.equal(cached(['check', 'project'], cacheDir).stdout, first.stdout);
+
+      // Other settings are another analysis.
+      assert.equal(cached(['check', 'project', '--select', 'untracked-emissions'], cacheDir).report.findings.filter((f) => f.rule === 'exhaustive-grid-search').length, 0);
+    });
+
+    it('survives a broken or unwritable cache, and --no-cache neither reads nor writes one', () => {
+      writeTree(tmp, { 'project/tune.py': TUNE });
+      const reference = cached(['check', 'project', '--no-cache'], join(tmp, 'unused'));
+      assert.equal(existsSync(join(tmp, 'unused')), false, '--no-cache wrote a cache');
+
+      const cacheDir = join(tmp, 'cache');
+      cached(['check', 'project'], cacheDir);
+      for (const file of readdirSync(cacheDir)) writeFileSync(join(cacheDir, file), '{"entries": {"x": 1}, broken');
+      assert.equal(cached(['check', 'project'], cacheDir).stdout, reference.stdout, 'a broken cache changed the report');
+
+      writeFileSync(join(tmp, 'not-a-folder'), 'x');
+      assert.equal(cached(['check', 'project'], join(tmp, 'not-a-folder')).stdout, reference.stdout, 'an unusable cache folder changed the report');
+    });
+  });
 });

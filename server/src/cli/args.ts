@@ -23,6 +23,8 @@ export interface CheckOptions {
   workers: number;
   /** Skip parsing files that hold none of the enabled rules' trigger words (on unless --no-prefilter). */
   prefilter: boolean;
+  /** Reuse findings of earlier runs for unchanged files (on unless --no-cache). */
+  cache: boolean;
 }
 
 export type Command =
@@ -34,7 +36,7 @@ export type Command =
 
 /** Options that take a value, as `--name value` or `--name=value`. */
 const VALUE_OPTIONS = new Set(['--format', '--select', '--ignore', '--workers']);
-const FLAG_OPTIONS = new Set(['--fix', '--unsafe-fixes', '--exit-zero', '--no-prefilter']);
+const FLAG_OPTIONS = new Set(['--fix', '--unsafe-fixes', '--exit-zero', '--no-prefilter', '--no-cache']);
 
 function ruleList(option: string, value: string, knownRules: readonly string[]): string[] {
   const ids = value.split(',').map((s) => s.trim()).filter(Boolean);
@@ -48,7 +50,7 @@ function ruleList(option: string, value: string, knownRules: readonly string[]):
 }
 
 function parseCheck(args: string[], knownRules: readonly string[]): Command {
-  const options: CheckOptions = { paths: [], format: 'text', select: null, ignore: [], fix: 'none', exitZero: false, workers: defaultWorkers(), prefilter: true };
+  const options: CheckOptions = { paths: [], format: 'text', select: null, ignore: [], fix: 'none', exitZero: false, workers: defaultWorkers(), prefilter: true, cache: true };
   let onlyPaths = false;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
@@ -69,6 +71,7 @@ function parseCheck(args: string[], knownRules: readonly string[]): Command {
       if (name === '--fix') options.fix = options.fix === 'all' ? 'all' : 'safe';
       else if (name === '--unsafe-fixes') options.fix = 'all';
       else if (name === '--no-prefilter') options.prefilter = false;
+      else if (name === '--no-cache') options.cache = false;
       else options.exitZero = true;
       continue;
     }

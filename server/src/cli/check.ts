@@ -8,6 +8,7 @@ import { fixText, writeFileAtomic } from './fix-files';
 import { formatJson } from './format-json';
 import { formatSarif } from './format-sarif';
 import { formatText } from './format-text';
+import { defaultCacheDir, LintCache } from './lint-cache';
 import { lintInParallel, runLintJob, type LintJob, type LintOutcome } from './lint-pool';
 import type { CliIo } from './io';
 import { ProjectSettings } from './project-settings';
@@ -25,6 +26,31 @@ async function lintInSequence(jobs: LintJob[]): Promise<Map<number, LintOutcome>
   const outcomes = new Map<number, LintOutcome>();
   for (const job of jobs) outcomes.set(job.id, await runLintJob(job));
   return outcomes;
+}
+
+/**
+ * Reads every file once and takes the findings of those the cache knows in this exact state; the
+ * others go to the linters with the text already read (what was hashed is what is analysed).
+ */
+function lookUp(cache: LintCache, jobs: LintJob[]): { cached: Map<number, LintOutcome>; pending: LintJob[]; keys: Map<number, string> } {
+  const cached = new Map<number, LintOutcome>();
+  const pending: LintJob[] = [];
+  const keys = new Map<number, string>();
+  for (const job of jobs) {
+    const source = readSource(job.path);
+    if (!source.ok) {
+      pending.push(job); // the job reports why it cannot be read
+      continue;
+    }
+    const key = cache.keyOf(source.text, job.kind, job.settings, job.prefilter);
+    const result = cache.get(job.path, key);
+    if (result) cached.set(job.id, { ok: true, result });
+    else {
+      keys.set(job.id, key);
+      pending.push({ ...job, text: source.text });
+    }
+  }
+  return { cached, pending, keys };
 }
 
 /**
@@ -72,8 +98,19 @@ export async function runCheck(options: CheckOptions, io: CliIo): Promise<number
     jobs.push({ id: jobs.length, path: file.path, kind, settings, prefilter: options.prefilter });
   }
 
-  const parallel = options.workers > 1 && jobs.length >= MIN_FILES_FOR_WORKERS && io.workerScript !== undefined;
-  const outcomes = parallel ? await lintInParallel(jobs, options.workers, io.workerScript!) : await lintInSequence(jobs);
+  const cache = options.cache ? LintCache.open(io.cacheDir ?? defaultCacheDir(), io.cwd, io.workerScript) : null;
+  const { cached, pending, keys } = cache ? lookUp(cache, jobs) : { cached: new Map<number, LintOutcome>(), pending: jobs, keys: new Map<number, string>() };
+  const parallel = options.workers > 1 && pending.length >= MIN_FILES_FOR_WORKERS && io.workerScript !== undefined;
+  const outcomes = parallel ? await lintInParallel(pending, options.workers, io.workerScript!) : await lintInSequence(pending);
+  for (const [id, outcome] of cached) outcomes.set(id, outcome);
+  if (cache) {
+    for (const job of pending) {
+      const outcome = outcomes.get(job.id);
+      const key = keys.get(job.id);
+      if (outcome?.ok && key !== undefined) cache.set(job.path, key, outcome.result);
+    }
+    cache.save();
+  }
   for (const job of jobs) {
     const shown = display.get(job.id)!;
     const outcome = outcomes.get(job.id)!;

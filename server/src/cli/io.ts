@@ -7,4 +7,6 @@ export interface CliIo {
   color: boolean;
   /** The script a lint worker thread runs (the CLI entry itself); without it, linting stays on one thread. */
   workerScript?: string;
+  /** Where the findings cache lives (default: see defaultCacheDir). */
+  cacheDir?: string;
 }

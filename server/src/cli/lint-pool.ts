@@ -13,6 +13,8 @@ export interface LintJob {
   kind: DocumentKind;
   settings: Settings;
   prefilter: boolean;
+  /** The file's text when the main thread has read it already (to look it up in the cache). */
+  text?: string;
 }
 
 export type LintOutcome = { ok: true; result: LintResult } | { ok: false; message: string };
@@ -25,11 +27,15 @@ function firstLine(text: string): string {
 
 /** Reads and lints one file; every failure becomes a message, never an exception. */
 export async function runLintJob(job: LintJob): Promise<LintOutcome> {
-  const source = readSource(job.path);
-  if (!source.ok) return { ok: false, message: source.message };
+  let text = job.text;
+  if (text === undefined) {
+    const source = readSource(job.path);
+    if (!source.ok) return { ok: false, message: source.message };
+    text = source.text;
+  }
   try {
     if (job.kind === 'python' || job.kind === 'notebook') await initPythonParser();
-    return { ok: true, result: lintDocument(job.kind, source.text, job.settings, undefined, job.prefilter) };
+    return { ok: true, result: lintDocument(job.kind, text, job.settings, undefined, job.prefilter) };
   } catch (error) {
     return { ok: false, message: `internal error while checking: ${error instanceof Error ? firstLine(error.message) : String(error)}` };
   }
