@@ -36,11 +36,11 @@ describe('cli: argument parsing', () => {
   it('reads check options in both spellings, with . as the default path', () => {
     assert.deepEqual(parseArgs(['check'], known), {
       kind: 'check',
-      options: { paths: ['.'], format: 'text', select: null, ignore: [], fix: 'none', exitZero: false, workers: availableParallelism(), prefilter: true },
+      options: { paths: ['.'], format: 'text', select: null, ignore: [], fix: 'none', exitZero: false, workers: availableParallelism(), prefilter: true, cache: true },
     });
-    assert.deepEqual(parseArgs(['check', 'src', '--format=sarif', '--select', 'a-rule,b-rule', '--ignore=b-rule', '--unsafe-fixes', '--fix', '--exit-zero', '--workers', '3', '--no-prefilter', '--', '--odd-name.py'], known), {
+    assert.deepEqual(parseArgs(['check', 'src', '--format=sarif', '--select', 'a-rule,b-rule', '--ignore=b-rule', '--unsafe-fixes', '--fix', '--exit-zero', '--workers', '3', '--no-prefilter', '--no-cache', '--', '--odd-name.py'], known), {
       kind: 'check',
-      options: { paths: ['src', '--odd-name.py'], format: 'sarif', select: ['a-rule', 'b-rule'], ignore: ['b-rule'], fix: 'all', exitZero: true, workers: 3, prefilter: false },
+      options: { paths: ['src', '--odd-name.py'], format: 'sarif', select: ['a-rule', 'b-rule'], ignore: ['b-rule'], fix: 'all', exitZero: true, workers: 3, prefilter: false, cache: false },
     });
     assert.equal((parseArgs(['check', '--fix'], known) as { options: { fix: string } }).options.fix, 'safe');
   });
@@ -54,7 +54,7 @@ describe('cli: argument parsing', () => {
   });
 
   it('throws UsageError on mistakes', () => {
-    for (const argv of [[], ['nope'], ['check', '--nope'], ['check', '--format', 'xml'], ['check', '--select', 'c-rule'], ['check', '--select='], ['check', '--fix=yes'], ['check', '--workers', '0'], ['check', '--workers=two'], ['check', '--no-prefilter=1'], ['rule'], ['rule', 'a', 'b'], ['rules', 'x']]) {
+    for (const argv of [[], ['nope'], ['check', '--nope'], ['check', '--format', 'xml'], ['check', '--select', 'c-rule'], ['check', '--select='], ['check', '--fix=yes'], ['check', '--workers', '0'], ['check', '--workers=two'], ['check', '--no-prefilter=1'], ['check', '--no-cache=0'], ['rule'], ['rule', 'a', 'b'], ['rules', 'x']]) {
       assert.throws(() => parseArgs(argv, known), UsageError, argv.join(' '));
     }
   });
