@@ -37,12 +37,22 @@ export function canonicalName(qualified: string): string {
   return qualified;
 }
 
+/** The node types visit() reads. */
+const BINDING_TYPES = ['import_statement', 'import_from_statement', 'class_definition', 'function_definition', 'assignment', 'for_statement', 'for_in_clause', 'as_pattern'];
+
 /** All bindings of every name in a module, in source order. */
 export class NameTable {
   private readonly bindings = new Map<string, Binding[]>();
 
-  constructor(root: PyNode, private readonly text: string) {
-    walk(root, (node) => this.visit(node));
+  /**
+   * `nodesOfType` lists a type's nodes in source order (PythonSource's index): only the node types
+   * that bind names are visited, instead of walking the whole tree once more.
+   */
+  constructor(root: PyNode, private readonly text: string, nodesOfType?: (type: string) => readonly PyNode[]) {
+    if (nodesOfType) {
+      for (const type of BINDING_TYPES) for (const node of nodesOfType(type)) this.visit(node);
+    } else walk(root, (node) => this.visit(node));
+    // Stable: bindings at one offset keep the order they were found in.
     for (const list of this.bindings.values()) list.sort((a, b) => a.offset - b.offset);
   }
 

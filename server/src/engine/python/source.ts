@@ -37,12 +37,12 @@ export class PythonSource {
     readonly segments: readonly { start: number; end: number }[] | null = null,
   ) {
     this.lines = new LineIndex(text);
-    this.names = new NameTable(root, text);
     walk(root, (node) => {
       const list = this.byType.get(node.type);
       if (list) list.push(node);
       else this.byType.set(node.type, [node]);
     });
+    this.names = new NameTable(root, text, (type) => this.nodes(type));
   }
 
   /** The notebook cell (as a range of `text`) holding an offset; null outside notebooks. */
