@@ -119,6 +119,8 @@ function symbolTable(language: Language): SymbolTable {
   return table;
 }
 
+const NO_CHILDREN: PyNode[] = Object.freeze([]) as unknown as PyNode[];
+
 /** tree-sitter's ERROR symbol, (TSSymbol)-1. */
 const ERROR_SYMBOL = 65535;
 
@@ -149,10 +151,15 @@ export function copyTree(tree: Tree, { direct = true }: { direct?: boolean } = {
         field: fieldId > 0 ? (table.fields[fieldId] ?? null) : null,
         start,
         end,
-        children: [],
+        // Leaves (about half the nodes) share one frozen empty list; a list is made when a first child comes.
+        children: NO_CHILDREN,
         parent,
         broken: isError || (start === end && cursor.isMissing()),
       };
+    };
+    const addChild = (parent: PyNode, child: PyNode) => {
+      if (parent.children === NO_CHILDREN) (parent as { children: PyNode[] }).children = [child];
+      else parent.children.push(child);
     };
     const root = makeNode(null);
     let current = root;
@@ -160,14 +167,14 @@ export function copyTree(tree: Tree, { direct = true }: { direct?: boolean } = {
     for (;;) {
       if (cursor.gotoFirstChild()) {
         const child = makeNode(current);
-        current.children.push(child);
+        addChild(current, child);
         current = child;
         continue;
       }
       for (;;) {
         if (cursor.gotoNextSibling()) {
           const sibling = makeNode(current.parent);
-          current.parent!.children.push(sibling);
+          addChild(current.parent!, sibling);
           current = sibling;
           break;
         }
