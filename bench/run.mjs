@@ -798,7 +798,7 @@ function buildTable() {
     add('1b', 'greenml check / Ruff cold (wall)', `${fmtMs(median(c.greenml.wallMs))} vs ${fmtMs(c.ruff.cold.wallMs)}`, 'info', c.ratioCold, null);
     add('1c', 'greenml / Ruff warm, CPU time (all threads)', `${fmtMs(median(c.greenml.cpuMs))} vs ${fmtMs(median(c.ruff.warm.cpuMs))}`, `info (best case on 2 idle cores: ${round(c.cpuRatioWarm / 2, 2)})`, c.cpuRatioWarm, null);
     if (typeof c.singleThread === 'object') add('1d', 'greenml --workers 1 / Ruff warm (wall)', `${fmtMs(c.singleThread.greenmlWallMs)} vs ${fmtMs(c.singleThread.ruffWallMs)}`, 'info', c.singleThread.ratio, null);
-    if (typeof c.cached === 'object') add('1e', 'greenml re-run, unchanged files (findings cache) / Ruff warm', `${fmtMs(c.cached.rerunWallMs)} vs ${fmtMs(c.cached.ruffWallMs)}, same findings: ${c.cached.sameFindings}`, 'info (1a is the cold run)', c.cached.ratio, null);
+    if (typeof c.cached === 'object') add('1g', 'greenml re-run, unchanged files (findings cache) / Ruff warm', `${fmtMs(c.cached.rerunWallMs)} vs ${fmtMs(c.cached.ruffWallMs)}, same findings: ${c.cached.sameFindings}`, 'info (1a is the cold run)', c.cached.ratio, null);
   } else add('1a', 'greenml check / Ruff warm', 'error', '', '', null);
   const p = t.parity;
   if (p && !p.error) {

@@ -1,3 +1,5 @@
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { documentKindOf, type DocumentKind } from '../engine/analyze';
 import { initPythonParser } from '../engine/python/parser';
 import { RULE_IDS } from '../engine/registry';
@@ -9,7 +11,7 @@ import { formatJson } from './format-json';
 import { formatSarif } from './format-sarif';
 import { formatText } from './format-text';
 import { defaultCacheDir, LintCache } from './lint-cache';
-import { lintInParallel, runLintJob, type LintJob, type LintOutcome } from './lint-pool';
+import { lintInParallel, LintPool, runLintJob, type LintJob, type LintOutcome } from './lint-pool';
 import type { CliIo } from './io';
 import { ProjectSettings } from './project-settings';
 import { readSource } from './read-source';
@@ -75,8 +77,35 @@ function applyFixes(file: { path: string; display: string }, kind: DocumentKind,
   return true;
 }
 
+/**
+ * Worker threads started before the files are found, so that they load meanwhile: when a folder
+ * is checked (a few files named one by one are linted on this thread, with no start-up cost).
+ */
+function startPoolEarly(options: CheckOptions, io: CliIo): LintPool | null {
+  if (options.workers < 2 || io.workerScript === undefined) return null;
+  const manyFiles = options.paths.length >= MIN_FILES_FOR_WORKERS || options.paths.some((path) => isDirectory(resolve(io.cwd, path)));
+  return manyFiles ? new LintPool(options.workers, io.workerScript) : null;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 /** Runs `greenml check`: finds files, (fixes and) lints them, prints the report, returns the exit code. */
 export async function runCheck(options: CheckOptions, io: CliIo): Promise<number> {
+  const pool = startPoolEarly(options, io);
+  try {
+    return await check(options, io, pool);
+  } finally {
+    await pool?.close();
+  }
+}
+
+async function check(options: CheckOptions, io: CliIo, pool: LintPool | null): Promise<number> {
   const warn = (message: string) => io.stderr(`greenml: warning: ${message}\n`);
   const discovery = discoverFiles(options.paths, io.cwd, warn);
   const settingsFor = new ProjectSettings(RULE_IDS, { select: options.select, ignore: options.ignore }, io.cwd, warn);
@@ -100,8 +129,10 @@ export async function runCheck(options: CheckOptions, io: CliIo): Promise<number
 
   const cache = options.cache ? LintCache.open(io.cacheDir ?? defaultCacheDir(), io.cwd, io.workerScript) : null;
   const { cached, pending, keys } = cache ? lookUp(cache, jobs) : { cached: new Map<number, LintOutcome>(), pending: jobs, keys: new Map<number, string>() };
-  const parallel = options.workers > 1 && pending.length >= MIN_FILES_FOR_WORKERS && io.workerScript !== undefined;
-  const outcomes = parallel ? await lintInParallel(pending, options.workers, io.workerScript!) : await lintInSequence(pending);
+  let outcomes: Map<number, LintOutcome>;
+  if (pool && pending.length >= MIN_FILES_FOR_WORKERS) outcomes = await pool.run(pending);
+  else if (!pool && options.workers > 1 && pending.length >= MIN_FILES_FOR_WORKERS && io.workerScript !== undefined) outcomes = await lintInParallel(pending, options.workers, io.workerScript);
+  else outcomes = await lintInSequence(pending);
   for (const [id, outcome] of cached) outcomes.set(id, outcome);
   if (cache) {
     for (const job of pending) {

@@ -48,6 +48,8 @@ export function isLintWorker(): boolean {
 
 /** The worker's side: answer batches of jobs, one message per batch, until the main thread closes the port. */
 export function serveLintJobs(): void {
+  // Load the parser at once: its WebAssembly compiles while the main thread is still finding files.
+  void initPythonParser();
   parentPort!.on('message', (batch: LintJob[]) => {
     void (async () => {
       const results: { id: number; outcome: LintOutcome }[] = [];
@@ -68,39 +70,65 @@ const BATCHES_IN_FLIGHT = 2;
 const MAX_BATCH = 16;
 
 /**
- * Lints files on `size` worker threads (each with its own parser). The worker script is this
- * bundle itself.
+ * Worker threads that lint files, each with its own parser. Started before the files are found
+ * (they load while the main thread walks the folders); the worker script is this bundle itself.
  */
-export async function lintInParallel(jobs: LintJob[], size: number, script: string): Promise<Map<number, LintOutcome>> {
-  const outcomes = new Map<number, LintOutcome>();
-  const queue = [...jobs];
-  const workers = Array.from({ length: Math.min(size, jobs.length) }, () => new Worker(script, { workerData: { role: WORKER_ROLE } }));
-  const nextBatch = () => queue.splice(0, Math.max(1, Math.min(MAX_BATCH, Math.floor(queue.length / (workers.length * 4)))));
-  try {
+export class LintPool {
+  private readonly workers: Worker[];
+
+  constructor(size: number, script: string) {
+    this.workers = Array.from({ length: size }, () => new Worker(script, { workerData: { role: WORKER_ROLE } }));
+  }
+
+  /** Lints the jobs on the pool's workers; each job's outcome by its id. */
+  async run(jobs: LintJob[]): Promise<Map<number, LintOutcome>> {
+    const outcomes = new Map<number, LintOutcome>();
+    const queue = [...jobs];
+    const workers = this.workers;
+    const nextBatch = () => queue.splice(0, Math.max(1, Math.min(MAX_BATCH, Math.floor(queue.length / (workers.length * 4)))));
     await Promise.all(
       workers.map(
         (worker) =>
           new Promise<void>((resolve, reject) => {
             let inFlight = 0;
+            const onMessage = (results: { id: number; outcome: LintOutcome }[]) => {
+              for (const { id, outcome } of results) outcomes.set(id, outcome);
+              inFlight--;
+              fill();
+            };
+            const finish = (error?: unknown) => {
+              worker.off('message', onMessage);
+              worker.off('error', finish);
+              if (error === undefined) resolve();
+              else reject(error);
+            };
             const fill = () => {
               while (inFlight < BATCHES_IN_FLIGHT && queue.length > 0) {
                 worker.postMessage(nextBatch());
                 inFlight++;
               }
-              if (inFlight === 0) resolve();
+              if (inFlight === 0) finish();
             };
-            worker.on('message', (results: { id: number; outcome: LintOutcome }[]) => {
-              for (const { id, outcome } of results) outcomes.set(id, outcome);
-              inFlight--;
-              fill();
-            });
-            worker.on('error', reject);
+            worker.on('message', onMessage);
+            worker.on('error', finish);
             fill();
           }),
       ),
     );
-  } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
+    return outcomes;
   }
-  return outcomes;
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+/** Lints files on `size` fresh worker threads, then stops them. */
+export async function lintInParallel(jobs: LintJob[], size: number, script: string): Promise<Map<number, LintOutcome>> {
+  const pool = new LintPool(Math.min(size, jobs.length), script);
+  try {
+    return await pool.run(jobs);
+  } finally {
+    await pool.close();
+  }
 }
