@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Language, Parser, type Tree } from 'web-tree-sitter';
 import { DocumentTooLargeError, MAX_SYNTAX_NODES } from '../limits';
 import { CursorWalker } from './cursor-walk';
-import type { PyNode } from './tree';
+import { setTypeIndex, type PyNode } from './tree';
 
 let ready: Promise<Parser> | null = null;
 let parser: Parser | null = null;
@@ -139,13 +139,15 @@ export function copyTree(tree: Tree, { direct = true }: { direct?: boolean } = {
   const table = symbolTable(tree.language);
   const cursor = walker.walk(tree, direct);
   try {
+    // Nodes by type in creation order, which is the walk's pre-order: PythonSource takes it over.
+    const byType = new Map<string, PyNode[]>();
     const makeNode = (parent: PyNode | null): PyNode => {
       const symbol = cursor.typeId();
       const start = cursor.startIndex();
       const end = cursor.endIndex();
       const isError = symbol === ERROR_SYMBOL;
       const fieldId = cursor.fieldId();
-      return {
+      const node: PyNode = {
         type: isError ? 'ERROR' : (table.names[symbol] ?? 'ERROR'),
         named: isError || (table.named[symbol] ?? true),
         field: fieldId > 0 ? (table.fields[fieldId] ?? null) : null,
@@ -156,6 +158,10 @@ export function copyTree(tree: Tree, { direct = true }: { direct?: boolean } = {
         parent,
         broken: isError || (start === end && cursor.isMissing()),
       };
+      const list = byType.get(node.type);
+      if (list) list.push(node);
+      else byType.set(node.type, [node]);
+      return node;
     };
     const addChild = (parent: PyNode, child: PyNode) => {
       if (parent.children === NO_CHILDREN) (parent as { children: PyNode[] }).children = [child];
@@ -178,7 +184,10 @@ export function copyTree(tree: Tree, { direct = true }: { direct?: boolean } = {
           current = sibling;
           break;
         }
-        if (!cursor.gotoParent()) return root;
+        if (!cursor.gotoParent()) {
+          setTypeIndex(root, byType);
+          return root;
+        }
         current = current.parent!;
       }
     }

@@ -1,6 +1,6 @@
 import { LineIndex } from '../text';
 import { canonicalName, NameTable } from './names';
-import { field, walk, type PyNode } from './tree';
+import { field, takeTypeIndex, walk, type PyNode } from './tree';
 
 /** The most attribute links a qualified name may have (`torch.nn.parallel.DistributedDataParallel` has 3). */
 const MAX_QUALIFIED_LINKS = 32;
@@ -21,7 +21,7 @@ export interface StringAt {
 export class PythonSource {
   readonly lines: LineIndex;
   readonly names: NameTable;
-  private readonly byType = new Map<string, PyNode[]>();
+  private readonly byType: Map<string, PyNode[]>;
   private cudaCache: boolean | undefined;
   private callsByMethod: Map<string, PyNode[]> | null = null;
   /** Every rule asks for the names of the same calls: resolve each expression once. */
@@ -37,11 +37,16 @@ export class PythonSource {
     readonly segments: readonly { start: number; end: number }[] | null = null,
   ) {
     this.lines = new LineIndex(text);
-    walk(root, (node) => {
-      const list = this.byType.get(node.type);
-      if (list) list.push(node);
-      else this.byType.set(node.type, [node]);
-    });
+    const index = takeTypeIndex(root);
+    if (index) this.byType = index;
+    else {
+      const byType = (this.byType = new Map<string, PyNode[]>());
+      walk(root, (node) => {
+        const list = byType.get(node.type);
+        if (list) list.push(node);
+        else byType.set(node.type, [node]);
+      });
+    }
     this.names = new NameTable(root, text, (type) => this.nodes(type));
   }
 

@@ -17,6 +17,23 @@ export interface PyNode {
   readonly broken: boolean;
 }
 
+/**
+ * Nodes of a tree by type, in source order, for trees whose copy built the index on the way
+ * (copyTree does: it saves PythonSource another walk over every node).
+ */
+const typeIndexes = new WeakMap<PyNode, Map<string, PyNode[]>>();
+
+export function setTypeIndex(root: PyNode, index: Map<string, PyNode[]>): void {
+  typeIndexes.set(root, index);
+}
+
+/** The index copyTree built for this root; taken once (the index is the caller's to keep). */
+export function takeTypeIndex(root: PyNode): Map<string, PyNode[]> | undefined {
+  const index = typeIndexes.get(root);
+  typeIndexes.delete(root);
+  return index;
+}
+
 /** The first child with the given field name. */
 export function field(node: PyNode, name: string): PyNode | null {
   for (const child of node.children) if (child.field === name) return child;
