@@ -43,6 +43,8 @@ export const MAX_PYTHON_NESTING = 200;
 
 /** Counts lines, stopping as soon as the count passes `limit`. */
 export function lineCountExceeds(text: string, limit: number): number | null {
+  // A text shorter than the limit cannot have more lines than it (most files: no scan at all).
+  if (text.length < limit) return null;
   let lines = 1;
   for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) {
     if (++lines > limit) {
