@@ -4,7 +4,7 @@ import { RULES } from './registry';
 import { effectiveSeverity, type Settings } from './settings';
 import { Suppressions } from './suppressions';
 import { LineIndex } from './text';
-import { Prefilter, prefilterFor, type TextEvidence } from './prefilter';
+import { prefilterFor, type TextEvidence } from './prefilter';
 import type { Finding, Fix, LintResult, OffsetFix, Range, Severity } from './types';
 
 /** A finding before it is placed in the document: offsets into the analysed text. */
@@ -31,11 +31,6 @@ function enabledRules(settings: Settings, rules: readonly Rule[]): { rule: Rule;
     if (severity !== 'off') enabled.push({ rule, severity });
   }
   return enabled;
-}
-
-/** Whether a text satisfies one of the rule's triggers (so the rule could find something). */
-export function mayMatch(rule: Rule, text: string): boolean {
-  return new Prefilter([rule]).scan(text).mayMatch(rule);
 }
 
 /** Parses a document (skipping the parse when no enabled rule could match) and runs the rules. */
