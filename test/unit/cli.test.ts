@@ -5,6 +5,7 @@
 import Ajv from 'ajv';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { cliReadableBy } from '../support/cli-for-user';
 import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -52,7 +53,7 @@ interface Run {
 function run(args: string[], cwd: string, options: { env?: NodeJS.ProcessEnv; uid?: number } = {}): Run {
   const env = { ...process.env, ...options.env };
   delete env.FORCE_COLOR;
-  const result = spawnSync(process.execPath, [CLI, ...args], {
+  const result = spawnSync(process.execPath, [options.uid !== undefined ? cliReadableBy(options.uid, CLI) : CLI, ...args], {
     cwd,
     env,
     encoding: 'utf8',

@@ -1,5 +1,6 @@
 /** Runs the built CLI (dist/cli.js) and reads its JSON report. */
 import { spawn, spawnSync } from 'node:child_process';
+import { cliReadableBy } from '../../support/cli-for-user';
 import { CLI, since } from './config';
 
 export interface CliRun {
@@ -20,7 +21,7 @@ export function runCli(args: string[], cwd: string, options: { timeoutMs?: numbe
   const started = performance.now();
   const env = { ...process.env, ...options.env };
   delete env.FORCE_COLOR;
-  const run = spawnSync(process.execPath, [...(options.nodeOptions ?? []), CLI, ...args], {
+  const run = spawnSync(process.execPath, [...(options.nodeOptions ?? []), options.uid !== undefined ? cliReadableBy(options.uid, CLI) : CLI, ...args], {
     cwd,
     env,
     encoding: 'utf8',
