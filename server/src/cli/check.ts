@@ -11,7 +11,7 @@ import { formatJson } from './format-json';
 import { formatSarif } from './format-sarif';
 import { formatText } from './format-text';
 import { defaultCacheDir, LintCache } from './lint-cache';
-import { lintInParallel, LintPool, runLintJob, type LintJob, type LintOutcome } from './lint-pool';
+import { LintPool, runLintJob, type LintJob, type LintOutcome } from './lint-pool';
 import type { CliIo } from './io';
 import { ProjectSettings } from './project-settings';
 import { readSource } from './read-source';
@@ -129,10 +129,8 @@ async function check(options: CheckOptions, io: CliIo, pool: LintPool | null): P
 
   const cache = options.cache ? LintCache.open(io.cacheDir ?? defaultCacheDir(), io.cwd, io.workerScript) : null;
   const { cached, pending, keys } = cache ? lookUp(cache, jobs) : { cached: new Map<number, LintOutcome>(), pending: jobs, keys: new Map<number, string>() };
-  let outcomes: Map<number, LintOutcome>;
-  if (pool && pending.length >= MIN_FILES_FOR_WORKERS) outcomes = await pool.run(pending);
-  else if (!pool && options.workers > 1 && pending.length >= MIN_FILES_FOR_WORKERS && io.workerScript !== undefined) outcomes = await lintInParallel(pending, options.workers, io.workerScript);
-  else outcomes = await lintInSequence(pending);
+  // Without a pool (one worker asked for, or only a few files named) the files are linted here.
+  const outcomes = pool && pending.length >= MIN_FILES_FOR_WORKERS ? await pool.run(pending) : await lintInSequence(pending);
   for (const [id, outcome] of cached) outcomes.set(id, outcome);
   if (cache) {
     for (const job of pending) {

@@ -27,9 +27,9 @@ Options:
   --ignore <id,id,...>         do not run these rules (added to ignore from pyproject.toml)
   --workers <n>                lint in n parallel threads (default: one per CPU core)
   --no-prefilter               parse every file, even those without any rule's trigger words
+                               (slower; findings are the same)
   --no-cache                   analyse every file again (by default findings of unchanged files are
                                reused from the cache in $GREENML_CACHE_DIR or ~/.cache/greenml)
-                               (slower; findings are the same)
   --fix                        apply safe fixes in place, then report what remains
   --unsafe-fixes               apply all fixes, safe and unsafe, then report what remains
   --exit-zero                  exit with 0 even when problems or errors are found

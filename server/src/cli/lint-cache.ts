@@ -6,6 +6,9 @@ import type { DocumentKind } from '../engine/analyze';
 import type { Settings } from '../engine/settings';
 import type { LintResult } from '../engine/types';
 
+/** Files remembered per folder; beyond this the oldest entries go (a large monorepo has fewer Python files). */
+const MAX_ENTRIES = 200_000;
+
 /**
  * Findings of earlier `greenml check` runs, so that a file whose text, settings and kind have not
  * changed is not analysed again (a second run over an unchanged tree only reads and hashes it).
@@ -14,15 +17,11 @@ import type { LintResult } from '../engine/types';
  * reads an older build's findings. A broken or unreadable cache is ignored, and writing it is
  * best effort: the cache can make a run faster, never different.
  */
-/** Files remembered per folder; beyond this the oldest entries go (a large monorepo has fewer Python files). */
-const MAX_ENTRIES = 200_000;
-
 export class LintCache {
   private entries = new Map<string, { key: string; result: LintResult }>();
   private readonly file: string;
   private readonly settingsKeys = new WeakMap<Settings, string>();
   private changed = false;
-  hits = 0;
 
   private constructor(
     private readonly dir: string,
@@ -62,9 +61,7 @@ export class LintCache {
 
   get(path: string, key: string): LintResult | null {
     const entry = this.entries.get(path);
-    if (!entry || entry.key !== key) return null;
-    this.hits++;
-    return entry.result;
+    return entry && entry.key === key ? entry.result : null;
   }
 
   set(path: string, key: string, result: LintResult): void {

@@ -122,13 +122,3 @@ export class LintPool {
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }
-
-/** Lints files on `size` fresh worker threads, then stops them. */
-export async function lintInParallel(jobs: LintJob[], size: number, script: string): Promise<Map<number, LintOutcome>> {
-  const pool = new LintPool(Math.min(size, jobs.length), script);
-  try {
-    return await pool.run(jobs);
-  } finally {
-    await pool.close();
-  }
-}

@@ -1,4 +1,5 @@
 import type { Rule, Trigger, TriggerPart } from './rule';
+import { escapeRegExp } from './text';
 
 /**
  * Decides from the raw text which rules could find something, so that files no rule can match are
@@ -80,10 +81,6 @@ function partsOf(trigger: Trigger): readonly TriggerPart[] {
 
 function wordsOf(part: TriggerPart): readonly string[] {
   return part instanceof RegExp ? [] : typeof part === 'string' ? [part] : part;
-}
-
-function escapeRegExp(word: string): string {
-  return word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 const prefilters = new WeakMap<readonly Rule[], Prefilter>();

@@ -3,9 +3,9 @@ import type { PythonSource } from './python/source';
 import type { Settings } from './settings';
 import type { FixSafety, OffsetFix, Severity } from './types';
 
-/** One trigger: a word, a pattern, or a list of words/patterns that must all be present. */
-/** Inside a trigger's list, a list of words means any one of them. */
+/** An item of a trigger's list: a word, a pattern, or a list of words of which any one will do. */
 export type TriggerPart = string | RegExp | readonly string[];
+/** One trigger: a word, a pattern, or a list of items that must all be present. */
 export type Trigger = string | RegExp | readonly TriggerPart[];
 
 /** Which kinds of document a rule reads. Notebooks are Python (their code cells). */

@@ -73,6 +73,11 @@ export class LineIndex {
 }
 
 /** Leading whitespace of a line. */
+/** A literal text as a regular-expression source. */
+export function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 export function indentOf(line: string): string {
   const match = /^[ \t]*/.exec(line);
   return match ? match[0] : '';

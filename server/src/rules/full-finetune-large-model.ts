@@ -9,6 +9,7 @@ import { allSourceTags, sourceRef } from '../knowledge';
 import { transformersModelClass } from './shared/model-ids';
 import { modelSize, type ModelSize } from './shared/model-size';
 import { isFrom, lastSegment } from './shared/python-patterns';
+import { escapeRegExp } from '../engine/text';
 import { callRange } from './shared/ranges';
 import { trainingLoops } from './shared/training-loops';
 
@@ -139,10 +140,6 @@ interface Training {
   user: PyNode;
   /** Whether the training names the load's target. */
   trains: (target: string) => boolean;
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** The optimizer object a step call steps: `optimizer.step()` → `optimizer`, `scaler.step(optimizer)` → `optimizer`. */

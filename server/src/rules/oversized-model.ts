@@ -18,6 +18,7 @@ import {
   type ModelIdLoad,
 } from './shared/model-ids';
 import { isFrom, lastSegment } from './shared/python-patterns';
+import { escapeRegExp } from '../engine/text';
 import { callRange } from './shared/ranges';
 
 const HUB_KINDS: readonly ModelKind[] = ['hf', 'sentence-transformers'];
@@ -248,7 +249,7 @@ function builderFixable(source: PythonSource, call: PyNode, builder: Builder): b
 const OVERSIZED_BUILDER = new RegExp(
   allModels()
     .filter((m) => m.oversized && (m.kind === 'torchvision' || m.kind === 'keras'))
-    .flatMap((m) => [m.id, ...m.aliases].map((id) => lastSegment(id).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .flatMap((m) => [m.id, ...m.aliases].map((id) => escapeRegExp(lastSegment(id))))
     .join('|'),
   'i',
 );

@@ -4,7 +4,7 @@ import { field, walk, type PyNode } from '../engine/python/tree';
 import type { PythonContext, Rule } from '../engine/rule';
 import type { OffsetEdit, OffsetFix } from '../engine/types';
 import { argValue, isTrainerClass, isTrainingArgumentsClass, strategyValue } from './shared/hf-checkpointing';
-import { isFrom } from './shared/python-patterns';
+import { isFrom, methodCallsOn } from './shared/python-patterns';
 import { callRange } from './shared/ranges';
 import { trainingLoops } from './shared/training-loops';
 import { TRAINING_LOOP } from './shared/triggers';
@@ -200,12 +200,7 @@ function rootIdentifier(node: PyNode | null): PyNode | null {
 }
 
 function hasMethodCallOn(source: PythonSource, name: string, methods: readonly string[]): boolean {
-  return methods.some((method) =>
-    source.methodCalls(method).some((c) => {
-      const receiver = source.receiver(c);
-      return receiver !== null && source.textOf(receiver) === name;
-    }),
-  );
+  return methods.some((method) => methodCallsOn(source, name, method).length > 0);
 }
 
 /** A torch.save argument that is a model: contains `.state_dict()`, or names a module (`model.parameters()`, `model.train()`...). */
