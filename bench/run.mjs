@@ -487,6 +487,22 @@ async function phaseEditorPull(inputs, r) {
     out.hoverRightAfterEditMs = { note: 'hover sent right after didChange, before diagnostics: includes parsing the new version', ...roundSummary(summary(hoverAfterEdit)) };
     out.serverCpuPerEditMs = round(cpuPerEdit, 1);
     out.serverMemoryAfter = session.memory();
+    // The same kind of edits on shorter heads of the script: how latency grows with the file.
+    out.bySize = [];
+    for (const [size, text] of Object.entries(inputs.editorScripts ?? {})) {
+      const small = new EditedDocument(pathToFileURL(join(dirname(inputs.trainPath), `train_${size}.py`)).href, text, r);
+      await openAndDiagnose(session, small);
+      const times = [];
+      for (let i = 0; i < 110; i++) {
+        const edit = small.randomEdit();
+        t = performance.now();
+        void session.didChange(small.uri, small.version, edit.change);
+        await session.diagnostics(small.uri);
+        if (i >= 10) times.push(performance.now() - t);
+      }
+      await session.didClose(small.uri);
+      out.bySize.push({ lines: text.split('\n').length - 1, edits: times.length, ...roundSummary(summary(times)) });
+    }
   } finally {
     await session.close();
   }
@@ -811,6 +827,10 @@ function buildTable() {
     add('2c', 'hover', `median ${fmtMs(e.hoverMs.median)}, p95 ${fmtMs(e.hoverMs.p95)}`, `p95 <= ${LIMITS.hoverP95Ms} ms`, e.hoverMs.p95 / LIMITS.hoverP95Ms, e.hoverMs.p95 <= LIMITS.hoverP95Ms);
     add('2d', 'code actions', `median ${fmtMs(e.codeActionMs.median)}, p95 ${fmtMs(e.codeActionMs.p95)}`, `p95 <= ${LIMITS.codeActionP95Ms} ms`, e.codeActionMs.p95 / LIMITS.codeActionP95Ms, e.codeActionMs.p95 <= LIMITS.codeActionP95Ms);
   } else add('2a', 'editor (pull)', 'error', '', '', null);
+  if (e && !e.error && e.bySize?.length) {
+    const sizes = [...e.bySize, { lines: results.corpus.trainingScript.lines, p95: e.didChangeToDiagnosticsMs.p95 }];
+    add('2e', 'didChange -> diagnostics p95 by script length (same edits)', sizes.map((s) => `${s.lines} lines ${fmtMs(s.p95)}`).join(', '), 'info', '', null);
+  }
   const ep = t.editorPush;
   if (ep && !ep.error) add('2b', 'didChange -> publishDiagnostics, push (incl. 50 ms debounce)', `median ${fmtMs(ep.didChangeToPublishMs.median)}, p95 ${fmtMs(ep.didChangeToPublishMs.p95)}`, `info (p95 - 50 ms = ${fmtMs(ep.minusDebounceMs.p95)})`, '', null);
   const m = t.memory;

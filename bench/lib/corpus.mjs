@@ -184,6 +184,20 @@ export function buildInputs({ corpusDir, repoRoot, tmp, r, parsesClean, editorLi
   const trainPath = join(editorDir, 'train_5000.py');
   writeFileSync(trainPath, trainText);
 
+  // Shorter scripts for the latency-by-size row: the first lines of the same script, cut where the
+  // head still parses without errors (a cut inside a bracket or block would start out broken).
+  const lines = linesOf(trainText);
+  const editorScripts = {};
+  for (const size of [500, 1000, 2000]) {
+    for (let cut = size; cut > size / 2; cut--) {
+      const head = `${lines.slice(0, cut).join('\n')}\n`;
+      if (/^\S/.test(lines[cut] ?? '') && parsesClean(head)) {
+        editorScripts[size] = head;
+        break;
+      }
+    }
+  }
+
   const fullFiles = listCheckable(full1);
   const describe = (files) => ({ files: files.length, bytes: bytesOf(files) });
   return {
@@ -192,6 +206,7 @@ export function buildInputs({ corpusDir, repoRoot, tmp, r, parsesClean, editorLi
     scaled,
     trainPath,
     trainText,
+    editorScripts,
     sklearnScripts,
     generatedScripts: genFiles.filter((f) => f.endsWith('.py')),
     pyFiles,

@@ -108,6 +108,10 @@ export class LspSession {
     return this.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version }, contentChanges: [change] });
   }
 
+  didClose(uri) {
+    return this.connection.sendNotification('textDocument/didClose', { textDocument: { uri } });
+  }
+
   diagnostics(uri) {
     return this.connection.sendRequest('textDocument/diagnostic', { textDocument: { uri } });
   }
