@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Prefilter } from '../../server/src/engine/prefilter';
 import { RULES } from '../../server/src/engine/registry';
 import type { Rule, Trigger, TriggerPart } from '../../server/src/engine/rule';
-import { EVAL_FUNCTION_DEFINITION, isEvalName } from '../../server/src/rules/missing-no-grad';
+import { EVAL_FUNCTION_DEFINITION, isEvalName, isModelName, MODEL_EVIDENCE } from '../../server/src/rules/missing-no-grad';
 import { methodCall, methodCallWith } from '../../server/src/rules/shared/triggers';
 
 const ROOT = join(__dirname, '..', '..', '..');
@@ -124,10 +124,33 @@ describe('prefilter', () => {
     for (const name of ['value', 'interval', 'get_values', 'test_forward', 'testModel']) assert.doesNotMatch(`def ${name}(`, EVAL_FUNCTION_DEFINITION, name);
   });
 
+  it('the missing-no-grad model pattern accepts a call of every name isModelName accepts, however it is written', () => {
+    const parts = ['model', 'Model', 'MODEL', 'net', 'Net', 'NET', 'network', 'Network', 'teacher', 'policy', 'ema', 'g', 'A1', 'x', '_', '2', 'get', 'load'];
+    let accepted = 0;
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(...parts), { minLength: 1, maxLength: 4 }),
+        fc.constantFrom('', 'self.', 'self.student.'),
+        fc.constantFrom('(x)', ' (x)', '.forward(x)', ' . forward (x)', '\\\n    (x)', '\n  # comment\n  (x)'),
+        (words, owner, call) => {
+          const name = words.join('');
+          if (!/^[A-Za-z_]\w*$/.test(name) || !isModelName(name)) return;
+          accepted++;
+          assert.match(`import torch\ndef evaluate(loader):\n    return ${owner}${name}${call}\n`, MODEL_EVIDENCE, `${owner}${name}${call}`);
+        },
+      ),
+      { seed: 12, numRuns: 5000 },
+    );
+    assert.ok(accepted > 300, `only ${accepted} model names generated`);
+    // A model that only its construction tells apart (`m = resnet18()`) needs the library's name in the text.
+    for (const text of ['from torch import nn', 'torch.hub.load(repo, name)', 'import torchvision', 'import pytorch_lightning as pl', 'from peft import get_peft_model', 'import timm']) assert.match(text, MODEL_EVIDENCE, text);
+    for (const text of ['import torch\ndef validate_shape(shape):\n    return check(shape)\n', 'modeling = 1\nnetloc(x)']) assert.doesNotMatch(text, MODEL_EVIDENCE, text);
+  });
+
   it('every pattern in the rules\' triggers stays fast on adversarial 100,000-character texts', () => {
     const patterns = RULES.flatMap((rule) => rule.triggers.flatMap((t) => (typeof t === 'string' ? [] : t instanceof RegExp ? [t] : t.filter((p) => p instanceof RegExp))));
     const n = 100_000;
-    const texts = ['.'.repeat(n), `.${' '.repeat(n)}`, `.${'#'.repeat(n)}`, '. # \n'.repeat(n / 5), `def ${'a'.repeat(n)}`, 'def '.repeat(n / 4), 'def _'.repeat(n / 5), `def ${'val'.repeat(n / 3)}`, '.backward'.repeat(n / 9), '\\\n'.repeat(n / 2)];
+    const texts = ['.'.repeat(n), `.${' '.repeat(n)}`, `.${'#'.repeat(n)}`, '. # \n'.repeat(n / 5), `def ${'a'.repeat(n)}`, 'def '.repeat(n / 4), 'def _'.repeat(n / 5), `def ${'val'.repeat(n / 3)}`, 'model_a'.repeat(n / 7), `model${' '.repeat(n)}`, `net.${' '.repeat(n)}`, '.backward'.repeat(n / 9), '\\\n'.repeat(n / 2)];
     let slowest = 0;
     for (const pattern of patterns) {
       for (const text of texts) {

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { DocumentKind } from '../engine/analyze';
 import { lintDocument } from '../engine/lint';
@@ -65,9 +66,32 @@ export function serveLintJobs(): void {
  * the prefilter needs for most files), so files travel a batch at a time; the second batch
  * keeps the worker busy while the first one's results travel. Batches shrink as the queue runs
  * low, so that the threads finish together.
+ *
+ * Largest files go first and a batch holds at most MAX_BATCH_BYTES (unless one file is bigger):
+ * in path order PyTorch's test helpers (a 0.9 MB file and its neighbours, ~0.6 s of work) came
+ * near the end in one or two batches, and one worker went on alone for 0.4 s of the 1.5 s run.
  */
 const BATCHES_IN_FLIGHT = 2;
 const MAX_BATCH = 16;
+const MAX_BATCH_BYTES = 256 * 1024;
+
+/** A job's size in bytes, for scheduling only: its text when read already, else its file's size (0 if unreadable: the worker reports why). */
+function sizeOf(job: LintJob): number {
+  if (job.text !== undefined) return job.text.length;
+  try {
+    return statSync(job.path).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** The next batch from a queue sorted largest first: up to `count` jobs and MAX_BATCH_BYTES, at least one job. */
+function takeBatch(queue: { job: LintJob; size: number }[], count: number): LintJob[] {
+  let take = 1;
+  let bytes = queue[0].size;
+  while (take < count && take < queue.length && bytes + queue[take].size <= MAX_BATCH_BYTES) bytes += queue[take++].size;
+  return queue.splice(0, take).map((entry) => entry.job);
+}
 
 /**
  * Worker threads that lint files, each with its own parser. Started before the files are found
@@ -83,9 +107,9 @@ export class LintPool {
   /** Lints the jobs on the pool's workers; each job's outcome by its id. */
   async run(jobs: LintJob[]): Promise<Map<number, LintOutcome>> {
     const outcomes = new Map<number, LintOutcome>();
-    const queue = [...jobs];
+    const queue = jobs.map((job) => ({ job, size: sizeOf(job) })).sort((a, b) => b.size - a.size);
     const workers = this.workers;
-    const nextBatch = () => queue.splice(0, Math.max(1, Math.min(MAX_BATCH, Math.floor(queue.length / (workers.length * 4)))));
+    const nextBatch = () => takeBatch(queue, Math.max(1, Math.min(MAX_BATCH, Math.floor(queue.length / (workers.length * 4)))));
     await Promise.all(
       workers.map(
         (worker) =>

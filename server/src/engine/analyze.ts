@@ -53,13 +53,15 @@ export function analyze(kind: DocumentKind, text: string, mayMatch: (text: strin
   const tooLong = lineCountExceeds(text, MAX_DOCUMENT_LINES);
   if (tooLong !== null) return { kind: 'error', text, message: `file too long to analyse (${tooLong} lines; the limit is ${MAX_DOCUMENT_LINES})` };
   if (kind === 'python' && text.length > MAX_CODE_CHARS) return { kind: 'error', text, message: tooMuchCode(text.length) };
+  // The nesting limit protects the parser: a file no rule can match is never parsed, so it is
+  // skipped before that scan (the scan cost the CLI more than the prefilter on unparsed files).
+  if (kind === 'python' && !mayMatch(text)) return { kind: 'skipped', text };
   const nesting = kind === 'python' ? pythonNestingExceeds : kind === 'yaml' ? yamlNestingExceeds : jsonNestingExceeds;
   const depthLimit = kind === 'python' ? MAX_PYTHON_NESTING : MAX_NESTING_DEPTH;
   if (nesting(text, depthLimit)) return { kind: 'error', text, message: tooDeep(depthLimit) };
   try {
     switch (kind) {
       case 'python': {
-        if (!mayMatch(text)) return { kind: 'skipped', text };
         return { kind: 'python', text, python: new PythonSource(text, parse(text)) };
       }
       case 'notebook': {

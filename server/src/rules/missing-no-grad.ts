@@ -7,7 +7,7 @@ import { torchName } from './shared/module-alias';
 import { isFrom, lastSegment } from './shared/python-patterns';
 import { callRange } from './shared/ranges';
 import { isBackwardCall, isOptimizerStep } from './shared/training-loops';
-import { methodCall, methodCallWith, TORCH_FAMILY } from './shared/triggers';
+import { GAP, methodCall, methodCallWith, TORCH_FAMILY } from './shared/triggers';
 
 const WHY =
   'the PyTorch performance tuning guide recommends turning gradient computation off for validation and inference, and torch.inference_mode() also skips view tracking and version-counter bumps';
@@ -42,7 +42,7 @@ const MODEL_NAME_CAMEL = /[a-z0-9](Model|Net)$/;
 /** Names of functions that return or handle a model rather than run it: `get_model`, `load_model`, `buildModel`. */
 const MODEL_VERB = /^(get|load|build|create|make|init|setup|save|to|from|compile|wrap|prepare|train|fit|export|register|copy|freeze|update)(_|[A-Z])/;
 
-function isModelName(name: string): boolean {
+export function isModelName(name: string): boolean {
   return (MODEL_NAME.test(name) || MODEL_NAME_CAMEL.test(name)) && !MODEL_VERB.test(name);
 }
 
@@ -77,6 +77,9 @@ export function isEvalName(name: string): boolean {
   return bare === 'test' || /_test$/.test(bare) || /^test_(epoch|one_epoch|loop)$/.test(bare);
 }
 
+/** A pattern for a word in any letter case: `net` → `[nN][eE][tT]`. */
+const anyCase = (letters: string) => [...letters].map((c) => `[${c}${c.toUpperCase()}]`).join('');
+
 /**
  * A `def` whose name isEvalName may accept (for the prefilter): one of EVAL_WORDS as a word of the
  * name (not preceded by a lower-case letter unless it starts upper-case, not followed by one:
@@ -84,12 +87,25 @@ export function isEvalName(name: string): boolean {
  * `test_epoch` / `test_one_epoch` / `test_loop`.
  */
 export const EVAL_FUNCTION_DEFINITION = (() => {
-  const anyCase = (letters: string) => [...letters].map((c) => `[${c}${c.toUpperCase()}]`).join('');
   const word = (w: string) => `(?:(?<![a-z])${anyCase(w[0])}|${w[0].toUpperCase()})${anyCase(w.slice(1))}(?![a-z])`;
   const name = String.raw`def[\s\\]+[^\s(\[:]*?`;
   const evalWord = `${name}(?:${[...EVAL_WORDS].map(word).join('|')})`;
   const test = String.raw`def[\s\\]+(?:[^\s(\[:]*_)?test_*[\s\\]*[(\[]|def[\s\\]+_*test_(?:epoch|one_epoch|loop)_*[\s\\]*[(\[]`;
   return new RegExp(`${evalWord}|${test}`);
+})();
+
+/**
+ * What a model call inside an evaluation function needs in the text when no `.eval()` call is
+ * there (for the prefilter): a callee named like a model (`model(`, `self.net.forward(`, `net_g (`:
+ * isModelName's names, any case), or a name that can resolve to a torch model: torch.nn, a loader
+ * (`torch.load`, `torch.hub.load`, `load_from_checkpoint`), torchvision, timm, sentence-transformers,
+ * Lightning, PEFT or transformers (see Analysis.kindOf). About a sixth of the PyTorch library files
+ * that define validation helpers have neither, and are not parsed for this rule.
+ */
+export const MODEL_EVIDENCE = (() => {
+  const callee = `(?:${anyCase('model')}|${anyCase('net')}(?:${anyCase('work')})?)(?:_[a-zA-Z0-9]+)?`;
+  const call = `${callee}${GAP}(?:\\.${GAP}forward${GAP})?\\(`;
+  return new RegExp(`${call}|\\bnn\\b|load|torchvision|timm|sentence_transformers|lightning|peft|transformers`);
 })();
 
 /** The function, class or lambda a node belongs to, or the module. */
@@ -405,12 +421,7 @@ class Analysis {
     const { source } = this;
     const name = source.textOf(field(fn, 'name') ?? fn);
     const method = ancestor(fn, SCOPE_TYPES)?.type === 'class_definition';
-    return source.nodes('call').filter((call) => {
-      const callee = field(call, 'function');
-      if (!callee || isAncestorOf(fn, call)) return false;
-      if (!method) return callee.type === 'identifier' && source.textOf(callee) === name;
-      return callee.type === 'attribute' && source.textOf(field(callee, 'attribute') ?? callee) === name;
-    });
+    return (method ? source.methodCalls(name) : source.functionCalls(name)).filter((call) => !isAncestorOf(fn, call));
   }
 
   /** The model is frozen somewhere in the file: `model.requires_grad_(False)`, or `p.requires_grad = False` over `model.parameters()`. */
@@ -612,15 +623,16 @@ function checkPython(context: PythonContext): void {
     const sites = analysis.callSites(fn);
     if (sites.some((site) => analysis.gradAfter(scopeOf(source, site), site.start))) continue;
     const evalled = new Set<string>();
-    for (const call of source.nodes('call')) {
-      if (!isAncestorOf(body, call) || scopeOf(source, call) !== fn) continue;
+    const callsInBody = source.nodesWithin('call', body);
+    for (const call of callsInBody) {
+      if (scopeOf(source, call) !== fn) continue;
       if (source.methodName(call) === 'eval' && source.positionalArgs(call).length === 0) {
         const root = chainRoot(source, source.receiver(call));
         if (root) evalled.add(root);
       }
     }
-    for (const call of source.nodes('call')) {
-      if (!isAncestorOf(body, call) || scopeOf(source, call) !== fn) continue;
+    for (const call of callsInBody) {
+      if (scopeOf(source, call) !== fn) continue;
       const model = calledModel(source, call);
       if (!model) continue;
       let kind = analysis.kindOf(model.expr);
@@ -749,7 +761,7 @@ export const missingNoGrad: Rule = {
   triggers: [
     ['eval', TORCH_FAMILY, methodCall('eval')],
     ['False', TORCH_FAMILY, methodCallWith('train', 'False')],
-    ['def', TORCH_FAMILY, EVAL_FUNCTION_DEFINITION],
+    ['def', TORCH_FAMILY, EVAL_FUNCTION_DEFINITION, MODEL_EVIDENCE],
   ],
   docs: {
     whatItDoes:

@@ -1,6 +1,6 @@
 import { LineIndex } from '../text';
 import { canonicalName, NameTable } from './names';
-import { field, takeTypeIndex, walk, type PyNode } from './tree';
+import { field, isAncestorOf, takeTypeIndex, walk, type PyNode } from './tree';
 
 /** The most attribute links a qualified name may have (`torch.nn.parallel.DistributedDataParallel` has 3). */
 const MAX_QUALIFIED_LINKS = 32;
@@ -24,6 +24,7 @@ export class PythonSource {
   private readonly byType: Map<string, PyNode[]>;
   private cudaCache: boolean | undefined;
   private callsByMethod: Map<string, PyNode[]> | null = null;
+  private callsByFunction: Map<string, PyNode[]> | null = null;
   /** Every rule asks for the names of the same calls: resolve each expression once. */
   private readonly qualifiedCache = new Map<PyNode, string | null>();
 
@@ -160,6 +161,45 @@ export class PythonSource {
       }
     }
     return this.callsByMethod.get(method) ?? [];
+  }
+
+  /** Every plain `name(...)` call of the document (the callee a bare name), in source order (indexed on first use). */
+  functionCalls(name: string): readonly PyNode[] {
+    if (!this.callsByFunction) {
+      this.callsByFunction = new Map();
+      for (const call of this.nodes('call')) {
+        const callee = field(call, 'function');
+        if (callee?.type !== 'identifier') continue;
+        const text = this.textOf(callee);
+        const list = this.callsByFunction.get(text);
+        if (list) list.push(call);
+        else this.callsByFunction.set(text, [call]);
+      }
+    }
+    return this.callsByFunction.get(name) ?? [];
+  }
+
+  /**
+   * The nodes of a type that start inside `within` (itself included when of that type), in source order. The
+   * lists are in pre-order, so sorted by start: a node starting inside `within` is one of its
+   * descendants, and two binary searches find them without walking the others.
+   */
+  nodesWithin(type: string, within: PyNode): readonly PyNode[] {
+    const all = this.nodes(type);
+    const firstAtOrAfter = (offset: number) => {
+      let lo = 0;
+      let hi = all.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (all[mid].start < offset) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo;
+    };
+    let from = firstAtOrAfter(within.start);
+    // Nodes that start where `within` starts may be its ancestors (`f(x)(y)`): keep descendants only.
+    while (from < all.length && all[from].start === within.start && !isAncestorOf(within, all[from])) from++;
+    return all.slice(from, Math.max(from, firstAtOrAfter(within.end)));
   }
 
   /** Receiver expression of `x.method(...)`. */

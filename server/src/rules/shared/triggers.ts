@@ -2,7 +2,7 @@
 // rule can fire on, so the patterns allow whatever Python allows between tokens inside brackets.
 
 /** What may separate two tokens inside brackets: spaces, newlines, line continuations, comments. */
-const GAP = String.raw`(?:\s|\\|#[^\n]*\n)*`;
+export const GAP = String.raw`(?:\s|\\|#[^\n]*\n)*`;
 
 /** A method call `x.name(` however it is spaced or broken across lines. */
 export function methodCall(name: string): RegExp {
