@@ -1,4 +1,4 @@
-import type { Rule, Trigger, TriggerPart } from './rule';
+import type { Rule, TextTest, Trigger, TriggerPart } from './rule';
 import { escapeRegExp } from './text';
 
 /**
@@ -6,7 +6,7 @@ import { escapeRegExp } from './text';
  * never parsed. Checking each trigger word with `includes` scans the text once per word (about 50
  * words: most of the CLI's time on files that are then skipped); here one regular expression finds
  * every trigger word in a single pass, and the rules' triggers are then judged against that set.
- * Regular-expression triggers are only tried when the words beside them are present.
+ * Regular-expression and text-test triggers are only tried when the words beside them are present.
  */
 export class Prefilter {
   private readonly scanner: RegExp | null;
@@ -40,9 +40,9 @@ export class Prefilter {
   }
 }
 
-/** The trigger words present in one text; regular expressions are run on demand, once each. */
+/** The trigger words present in one text; patterns and tests are run on demand, once each. */
 export class TextEvidence {
-  private readonly regexResults = new Map<RegExp, boolean>();
+  private readonly checkResults = new Map<RegExp | TextTest, boolean>();
 
   constructor(
     private readonly text: string,
@@ -56,23 +56,31 @@ export class TextEvidence {
 
   private satisfies(trigger: Trigger): boolean {
     const parts = partsOf(trigger);
-    // Words first: they are set lookups, and most triggers fail on one of them.
-    return parts.every((part) => part instanceof RegExp || this.hasWord(part)) && parts.every((part) => !(part instanceof RegExp) || this.matches(part));
+    // Words first: they are set lookups, and most triggers fail on one of them; then patterns, then tests.
+    return (
+      parts.every((part) => isCheck(part) || this.hasWord(part)) &&
+      parts.every((part) => !(part instanceof RegExp) || this.holds(part)) &&
+      parts.every((part) => typeof part !== 'function' || this.holds(part))
+    );
   }
 
   private hasWord(part: string | readonly string[]): boolean {
     return typeof part === 'string' ? this.words.has(part) : part.some((word) => this.words.has(word));
   }
 
-  private matches(pattern: RegExp): boolean {
-    let result = this.regexResults.get(pattern);
+  private holds(check: RegExp | TextTest): boolean {
+    let result = this.checkResults.get(check);
     if (result === undefined) {
-      pattern.lastIndex = 0;
-      result = pattern.test(this.text);
-      this.regexResults.set(pattern, result);
+      if (check instanceof RegExp) check.lastIndex = 0;
+      result = check instanceof RegExp ? check.test(this.text) : check(this.text);
+      this.checkResults.set(check, result);
     }
     return result;
   }
+}
+
+function isCheck(part: TriggerPart): part is RegExp | TextTest {
+  return part instanceof RegExp || typeof part === 'function';
 }
 
 function partsOf(trigger: Trigger): readonly TriggerPart[] {
@@ -80,7 +88,7 @@ function partsOf(trigger: Trigger): readonly TriggerPart[] {
 }
 
 function wordsOf(part: TriggerPart): readonly string[] {
-  return part instanceof RegExp ? [] : typeof part === 'string' ? [part] : part;
+  return isCheck(part) ? [] : typeof part === 'string' ? [part] : part;
 }
 
 const prefilters = new WeakMap<readonly Rule[], Prefilter>();

@@ -3,8 +3,13 @@ import type { PythonSource } from './python/source';
 import type { Settings } from './settings';
 import type { FixSafety, OffsetFix, Severity } from './types';
 
-/** An item of a trigger's list: a word, a pattern, or a list of words of which any one will do. */
-export type TriggerPart = string | RegExp | readonly string[];
+/**
+ * An item of a trigger's list: a word, a pattern, a list of words of which any one will do, or a
+ * test of the text (for what a pattern cannot say; it runs last, after the words and patterns).
+ */
+export type TriggerPart = string | RegExp | readonly string[] | TextTest;
+/** A check of a raw text, cheap next to parsing it. */
+export type TextTest = (text: string) => boolean;
 /** One trigger: a word, a pattern, or a list of items that must all be present. */
 export type Trigger = string | RegExp | readonly TriggerPart[];
 
@@ -68,7 +73,7 @@ export interface Rule {
    * What a text must contain for the rule to find anything in it, so that files which cannot
    * match are skipped without parsing. Any one entry is enough; an entry is a word, a regular
    * expression, or a list whose items must all be present (an item that is itself a list of words
-   * is present when any one of its words is). It must hold for every text the rule
+   * is present when any one of its words is; an item may also be a test of the text). It must hold for every text the rule
    * can fire on (a test compares findings with and without this filter on real code).
    */
   readonly triggers: readonly Trigger[];

@@ -7,6 +7,7 @@ import { torchName } from './shared/module-alias';
 import { isFrom, lastSegment } from './shared/python-patterns';
 import { callRange } from './shared/ranges';
 import { isBackwardCall, isOptimizerStep } from './shared/training-loops';
+import { assignsTo, calledNames, functionsNamed, wordIn } from './shared/function-text';
 import { GAP, methodCall, methodCallWith, TORCH_FAMILY } from './shared/triggers';
 
 const WHY =
@@ -94,19 +95,51 @@ export const EVAL_FUNCTION_DEFINITION = (() => {
   return new RegExp(`${evalWord}|${test}`);
 })();
 
+/** A call of a callee named like a model (isModelName's names, any case): `model(`, `self.net.forward(`, `net_g (`. */
+export const MODEL_CALL = (() => {
+  const callee = `(?:${anyCase('model')}|${anyCase('net')}(?:${anyCase('work')})?)(?:_[a-zA-Z0-9]+)?`;
+  return new RegExp(`${callee}${GAP}(?:\\.${GAP}forward${GAP})?\\(`);
+})();
+
 /**
  * What a model call inside an evaluation function needs in the text when no `.eval()` call is
- * there (for the prefilter): a callee named like a model (`model(`, `self.net.forward(`, `net_g (`:
- * isModelName's names, any case), or a name that can resolve to a torch model: torch.nn, a loader
- * (`torch.load`, `torch.hub.load`, `load_from_checkpoint`), torchvision, timm, sentence-transformers,
- * Lightning, PEFT or transformers (see Analysis.kindOf). About a sixth of the PyTorch library files
- * that define validation helpers have neither, and are not parsed for this rule.
+ * there (for the prefilter): a model-named call, or a name that can resolve to a torch model:
+ * torch.nn, a loader (`torch.load`, `torch.hub.load`, `load_from_checkpoint`), torchvision, timm,
+ * sentence-transformers, Lightning, PEFT or transformers (see Analysis.kindOf).
  */
-export const MODEL_EVIDENCE = (() => {
-  const callee = `(?:${anyCase('model')}|${anyCase('net')}(?:${anyCase('work')})?)(?:_[a-zA-Z0-9]+)?`;
-  const call = `${callee}${GAP}(?:\\.${GAP}forward${GAP})?\\(`;
-  return new RegExp(`${call}|\\bnn\\b|load|torchvision|timm|sentence_transformers|lightning|peft|transformers`);
-})();
+export const MODEL_EVIDENCE = new RegExp(`${MODEL_CALL.source}|\\bnn\\b|load|torchvision|timm|sentence_transformers|lightning|peft|transformers`);
+
+const FORWARD_CALL = new RegExp(`\\.${GAP}forward${GAP}\\(`);
+
+/** Python keywords that may stand before a bracket: never a callee. */
+const KEYWORDS = new Set(['and', 'as', 'assert', 'await', 'del', 'elif', 'else', 'for', 'from', 'if', 'import', 'in', 'is', 'lambda', 'not', 'or', 'print', 'return', 'while', 'with', 'yield']);
+
+/**
+ * Whether an evaluation function (by isEvalName) may call a torch model, read from the text (for
+ * the prefilter, when no `.eval()` call is there): its region calls a model-named callee or
+ * something's `.forward(`, or calls a name that is one of its parameters (what call sites pass
+ * decides) or that the file assigns (`m = resnet18()` makes `m` a model; see Analysis.kindOf). A
+ * name only imported or defined (`make_tensor(...)`, `check_shape(...)`) is never a model. PyTorch's
+ * library files define many validation helpers of that kind (`_validate_*`, `get_val`).
+ */
+export function evaluationMayCallModel(text: string): boolean {
+  const functions = functionsNamed(text, isEvalName);
+  if (functions === null) return true;
+  const assigned = new Map<string, boolean>();
+  for (const fn of functions) {
+    const region = text.slice(fn.start, fn.end);
+    if (MODEL_CALL.test(region) || FORWARD_CALL.test(region)) return true;
+    const parameters = text.slice(fn.nameEnd, fn.headerEnd);
+    for (const name of calledNames(region)) {
+      if (KEYWORDS.has(name)) continue;
+      if (wordIn(parameters, name)) return true;
+      let known = assigned.get(name);
+      if (known === undefined) assigned.set(name, (known = assignsTo(text, name)));
+      if (known) return true;
+    }
+  }
+  return false;
+}
 
 /** The function, class or lambda a node belongs to, or the module. */
 function scopeOf(source: PythonSource, node: PyNode): PyNode {
@@ -761,7 +794,7 @@ export const missingNoGrad: Rule = {
   triggers: [
     ['eval', TORCH_FAMILY, methodCall('eval')],
     ['False', TORCH_FAMILY, methodCallWith('train', 'False')],
-    ['def', TORCH_FAMILY, EVAL_FUNCTION_DEFINITION, MODEL_EVIDENCE],
+    ['def', TORCH_FAMILY, EVAL_FUNCTION_DEFINITION, MODEL_EVIDENCE, evaluationMayCallModel],
   ],
   docs: {
     whatItDoes:
