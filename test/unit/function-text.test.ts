@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initPythonParser, parsePython } from '../../server/src/engine/python/parser';
 import { field, walk, type PyNode } from '../../server/src/engine/python/tree';
-import { assignsTo, calledNames, functionsNamed } from '../../server/src/rules/shared/function-text';
+import { assignedNames, calledNames, functionsNamed } from '../../server/src/rules/shared/function-text';
 import { evaluationMayCallModel } from '../../server/src/rules/missing-no-grad';
 
 const ROOT = join(__dirname, '..', '..', '..');
@@ -30,6 +30,7 @@ function variants(text: string): string[] {
     text.replace(/\n/g, '\r\n'),
     text.replace(/:\n(\s+)(return [^\n]*)/g, ': $2\n$1pass'),
     text.replace(/\(([a-z_]+), /g, '(\\\n    $1,\n  '),
+    text.replace(/\n(\s*)([a-z_]+) = /g, '\n$1if flag: $2 = '),
   ];
 }
 
@@ -72,9 +73,10 @@ describe('functions read from raw text', () => {
             assert.ok(seen.has(text.slice(callee.start, callee.end)), `${file}: def ${name}: call of ${text.slice(callee.start, callee.end)} not seen`);
           }
         }
+        const assigned = assignedNames(text);
         for (const assignment of nodesOf(root, 'assignment')) {
           const left = field(assignment, 'left');
-          if (left?.type === 'identifier') assert.ok(assignsTo(text, text.slice(left.start, left.end)), `${file}: assignment to ${text.slice(left.start, left.end)} not found`);
+          if (left?.type === 'identifier') assert.ok(assigned.has(text.slice(left.start, left.end)), `${file}: assignment to ${text.slice(left.start, left.end)} not found`);
         }
       }
     }

@@ -7,7 +7,7 @@ import { torchName } from './shared/module-alias';
 import { isFrom, lastSegment } from './shared/python-patterns';
 import { callRange } from './shared/ranges';
 import { isBackwardCall, isOptimizerStep } from './shared/training-loops';
-import { assignsTo, calledNames, functionsNamed, wordIn } from './shared/function-text';
+import { assignedNames, calledNames, functionsNamed, wordsOf } from './shared/function-text';
 import { GAP, methodCall, methodCallWith, TORCH_FAMILY } from './shared/triggers';
 
 const WHY =
@@ -125,17 +125,16 @@ const KEYWORDS = new Set(['and', 'as', 'assert', 'await', 'del', 'elif', 'else',
 export function evaluationMayCallModel(text: string): boolean {
   const functions = functionsNamed(text, isEvalName);
   if (functions === null) return true;
-  const assigned = new Map<string, boolean>();
+  let assigned: Set<string> | null = null;
   for (const fn of functions) {
     const region = text.slice(fn.start, fn.end);
     if (MODEL_CALL.test(region) || FORWARD_CALL.test(region)) return true;
-    const parameters = text.slice(fn.nameEnd, fn.headerEnd);
+    const parameters = wordsOf(text.slice(fn.nameEnd, fn.headerEnd));
     for (const name of calledNames(region)) {
       if (KEYWORDS.has(name)) continue;
-      if (wordIn(parameters, name)) return true;
-      let known = assigned.get(name);
-      if (known === undefined) assigned.set(name, (known = assignsTo(text, name)));
-      if (known) return true;
+      if (parameters.has(name)) return true;
+      assigned ??= assignedNames(text);
+      if (assigned.has(name)) return true;
     }
   }
   return false;

@@ -2,7 +2,6 @@
 // A trigger must hold for every text its rule can fire on, so every answer here errs towards more
 // text: a function's region may run past its real end, never stop short of it.
 
-import { escapeRegExp } from '../../engine/text';
 import { GAP } from './triggers';
 
 /** An identifier, Unicode included (a name that ASCII classes would cut in two reads wrong). */
@@ -111,23 +110,32 @@ export function functionsNamed(text: string, wanted: (name: string) => boolean):
   return found;
 }
 
+// Only the name is consumed: a call inside the arguments (`f(g(x))`) is the next match, and `y` in
+// `if x: y = 1` is found after `x: y =` was read as an annotated assignment to `x`.
+const CALLED_NAME = new RegExp(String.raw`${NOT_AFTER_NAME_PART}(?<!\.)(${NAME})(?=${GAP}\()`, 'gu');
+const ASSIGNED_NAME = new RegExp(String.raw`${NOT_AFTER_NAME_PART}(?<!\.)(${NAME})(?=${GAP}(?::[^=\n]*)?=(?!=))`, 'gu');
+
 /** Names called as `name(` in a text (not `x.name(`), any spacing or continuation before the bracket. */
 export function calledNames(text: string): Set<string> {
   const names = new Set<string>();
-  const call = new RegExp(String.raw`${NOT_AFTER_NAME_PART}(?<!\.)(${NAME})${GAP}\(`, 'gu');
-  for (const match of text.matchAll(call)) names.add(match[1]);
+  for (const match of text.matchAll(CALLED_NAME)) names.add(match[1]);
   return names;
 }
 
 /**
- * Whether a text assigns to a name as a plain target: `name = ...`, `name: Type = ...` (and, more
- * than needed, keyword arguments `f(name=...)`). Not `name == x`, not `obj.name = ...`.
+ * The names a text assigns to as plain targets: `name = ...`, `name: Type = ...` (and, more than
+ * needed, keyword arguments `f(name=...)`, walrus targets). Not `name == x`, not `obj.name = ...`.
+ * One pass over the text (a pattern per name took 40 ms on a 48 KB file calling 70 names).
  */
-export function assignsTo(text: string, name: string): boolean {
-  return new RegExp(String.raw`${NOT_AFTER_NAME_PART}(?<!\.)${escapeRegExp(name)}${GAP}(?::[^=\n]*)?=(?!=)`, 'u').test(text);
+export function assignedNames(text: string): Set<string> {
+  const names = new Set<string>();
+  for (const match of text.matchAll(ASSIGNED_NAME)) names.add(match[1]);
+  return names;
 }
 
-/** Whether a name occurs in a text as a whole word. */
-export function wordIn(text: string, name: string): boolean {
-  return new RegExp(String.raw`${NOT_AFTER_NAME_PART}${escapeRegExp(name)}(?![\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}])`, 'u').test(text);
+/** The identifiers of a text (a function's parameters, say), as whole words. */
+export function wordsOf(text: string): Set<string> {
+  return new Set(text.match(WORD) ?? []);
 }
+
+const WORD = new RegExp(NAME, 'gu');
