@@ -136,7 +136,36 @@ async function treeSitter(snapDist) {
     tree.delete();
     return result;
   };
-  return { parse };
+  /** Milliseconds of each incremental re-parse over successive versions of one document (the first parse not counted). */
+  const reparseTimes = (versions) => {
+    const point = (text, offset) => {
+      const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
+      let row = 0;
+      for (let i = text.indexOf('\n'); i !== -1 && i < lineStart; i = text.indexOf('\n', i + 1)) row++;
+      return { row, column: offset - lineStart };
+    };
+    const times = [];
+    let previous = versions[0];
+    let tree = parser.parse(previous);
+    for (const text of versions.slice(1)) {
+      let start = 0;
+      while (start < Math.min(previous.length, text.length) && previous.charCodeAt(start) === text.charCodeAt(start)) start++;
+      let suffix = 0;
+      while (suffix < Math.min(previous.length, text.length) - start && previous.charCodeAt(previous.length - 1 - suffix) === text.charCodeAt(text.length - 1 - suffix)) suffix++;
+      const oldEnd = previous.length - suffix;
+      const newEnd = text.length - suffix;
+      const t = performance.now();
+      tree.edit(new TS.Edit({ startIndex: start, oldEndIndex: oldEnd, newEndIndex: newEnd, startPosition: point(previous, start), oldEndPosition: point(previous, oldEnd), newEndPosition: point(text, newEnd) }));
+      const next = parser.parse(text, tree);
+      times.push(performance.now() - t);
+      tree.delete();
+      tree = next;
+      previous = text;
+    }
+    tree.delete();
+    return times;
+  };
+  return { parse, reparseTimes };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -749,7 +778,7 @@ async function phaseStartup(tmp, inputs) {
 // ---------------------------------------------------------------------------------------------
 // Evidence: where the CLI's time goes
 
-async function phaseCliProfile(tmp, inputs, tsParse) {
+async function phaseCliProfile(tmp, inputs, tsParse, tsReparse) {
   const out = {};
   const dir = join(tmp, 'cli-prof');
   mkdirSync(dir, { recursive: true });
@@ -790,6 +819,17 @@ async function phaseCliProfile(tmp, inputs, tsParse) {
     totalNodes: nodes,
     filesWithSyntaxErrors: withErrors,
   };
+  // tree-sitter's incremental re-parse alone, on the editor phase's edits (same seed and script):
+  // the floor under 2a before any copy, rule or message. Positions are computed outside the timing.
+  noteLoad('tree-sitter re-parse');
+  const doc = new EditedDocument('file:///reparse.py', inputs.trainText, rng(7));
+  const versions = [doc.text];
+  for (let i = 0; i < 220; i++) {
+    doc.randomEdit();
+    versions.push(doc.text);
+  }
+  const reparse = tsReparse(versions).slice(20);
+  out.treeSitterReparse = { measured: 'web-tree-sitter tree.edit + parse(text, oldTree), in the bench process, on 200 random edits of the kind 2a makes (same generator and seed, after 20 warm-up edits)', ...roundSummary(summary(reparse)) };
   return out;
 }
 
@@ -866,6 +906,7 @@ function evidenceText() {
   const ev = results.evidence ?? {};
   if (ev.cli) lines.push(`CLI CPU profile (${ev.cli.threads} threads, ${ev.cli.sampledMs} ms sampled): ${groups(ev.cli)}`);
   if (ev.treeSitterAlone) lines.push(`tree-sitter parse alone: ${ev.treeSitterAlone.cpuMsPerMB} ms CPU/MB (${ev.treeSitterAlone.nodesPerMB} nodes/MB); greenml check: ${round(results.targets.cliVsRuff?.greenmlCpuMsPerMB, 1)} ms CPU/MB; Ruff warm: ${round((median(results.targets.cliVsRuff?.ruff?.warm?.cpuMs ?? []) ?? NaN) / (results.corpus.pythonTree.bytes / 1e6), 1)} ms CPU/MB`);
+  if (ev.treeSitterReparse) lines.push(`tree-sitter incremental re-parse alone, 5,000-line script, 200 edits of the kind 2a makes: median ${fmtMs(ev.treeSitterReparse.median)}, p95 ${fmtMs(ev.treeSitterReparse.p95)}`);
   if (ev.server) lines.push(`server CPU profile (100 edits, 5,000 lines, ${ev.server.sampledMs} ms sampled): ${groups(ev.server)}`);
   const e = results.targets.editorPull;
   if (e && !e.error) lines.push(`per edit: server CPU ${e.serverCpuPerEditMs} ms; same-version diagnostics (rules only, no parse) median ${e.sameVersionDiagnosticsMs.median} ms, p95 ${e.sameVersionDiagnosticsMs.p95} ms; code actions with diagnostics p95 ${e.codeActionOnDiagnosticLineMs.p95} ms, elsewhere p95 ${e.codeActionElsewhereMs.p95} ms`);
@@ -940,7 +981,7 @@ async function main() {
     else if (remaining() > 60_000) {
       try {
         log('evidence: CPU profiles...');
-        results.evidence = await phaseCliProfile(tmp, inputs, ts.parse);
+        results.evidence = await phaseCliProfile(tmp, inputs, ts.parse, ts.reparseTimes);
         if (remaining() > 40_000) results.evidence.server = await phaseEditorProfile(tmp, inputs, rng(7));
       } catch (error) {
         problem('evidence', error);
