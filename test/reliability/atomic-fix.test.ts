@@ -58,10 +58,13 @@ describe('reliability: --unsafe-fixes killed at random moments leaves every file
       const dir = mkdtempSync(join(tmpdir(), 'greenml-kill-'));
       cpSync(source, dir, { recursive: true });
       const child = startCli(['check', '.', '--unsafe-fixes', '--format', 'json'], dir);
+      // Listened for at once: a run that ends before the kill has closed by then (waiting for
+      // 'close' only after the kill hung the suite when the CLI got faster).
+      const closed = new Promise((resolve) => child.on('close', resolve));
       const delay = 30 + random() * complete.ms;
       await new Promise((resolve) => setTimeout(resolve, delay));
       child.kill('SIGKILL');
-      await new Promise((resolve) => child.on('close', resolve));
+      await closed;
       let changed = 0;
       for (const f of files) {
         const now = readFileSync(join(dir, f.name));

@@ -3,23 +3,15 @@
 // less than the parser: each function's region covers its whole block, its parameters sit in the
 // header, every plain call in it is seen, and every plain assignment is found.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initPythonParser, parsePython } from '../../server/src/engine/python/parser';
-import { field, walk, type PyNode } from '../../server/src/engine/python/tree';
+import { field } from '../../server/src/engine/python/tree';
 import { assignedNames, calledNames, functionsNamed } from '../../server/src/rules/shared/function-text';
 import { evaluationMayCallModel } from '../../server/src/rules/missing-no-grad';
+import { nodesByWalking, pythonFiles } from '../support/python-files';
 
 const ROOT = join(__dirname, '..', '..', '..');
-
-function pythonFiles(dir: string, out: string[] = []): string[] {
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const full = join(dir, entry.name);
-    if (entry.isDirectory()) pythonFiles(full, out);
-    else if (entry.name.endsWith('.py')) out.push(full);
-  }
-  return out;
-}
 
 /** Real files and harder copies: dedented lines inside docstrings, tabs, CRLF, one-line bodies, continuations. */
 function variants(text: string): string[] {
@@ -32,14 +24,6 @@ function variants(text: string): string[] {
     text.replace(/\(([a-z_]+), /g, '(\\\n    $1,\n  '),
     text.replace(/\n(\s*)([a-z_]+) = /g, '\n$1if flag: $2 = '),
   ];
-}
-
-function nodesOf(root: PyNode, type: string): PyNode[] {
-  const found: PyNode[] = [];
-  walk(root, (n) => {
-    if (n.type === type) found.push(n);
-  });
-  return found;
 }
 
 describe('functions read from raw text', () => {
@@ -56,7 +40,7 @@ describe('functions read from raw text', () => {
         const root = parsePython(text);
         const read = functionsNamed(text, () => true);
         assert.ok(read, `${file}: gave up`);
-        for (const fn of nodesOf(root, 'function_definition')) {
+        for (const fn of nodesByWalking(root, 'function_definition')) {
           const name = text.slice(field(fn, 'name')!.start, field(fn, 'name')!.end);
           const def = fn.children.find((c) => c.type === 'def')!;
           const region = read.find((r) => r.start === def.start && r.name === name);
@@ -66,7 +50,7 @@ describe('functions read from raw text', () => {
           const parameters = field(fn, 'parameters');
           if (parameters) assert.ok(region.nameEnd <= parameters.start && parameters.end <= region.headerEnd, `${file}: def ${name}: parameters outside the header`);
           const seen = calledNames(text.slice(region.start, region.end));
-          for (const call of nodesOf(fn, 'call')) {
+          for (const call of nodesByWalking(fn, 'call')) {
             const callee = field(call, 'function');
             if (callee?.type !== 'identifier') continue;
             calls++;
@@ -74,7 +58,7 @@ describe('functions read from raw text', () => {
           }
         }
         const assigned = assignedNames(text);
-        for (const assignment of nodesOf(root, 'assignment')) {
+        for (const assignment of nodesByWalking(root, 'assignment')) {
           const left = field(assignment, 'left');
           if (left?.type === 'identifier') assert.ok(assigned.has(text.slice(left.start, left.end)), `${file}: assignment to ${text.slice(left.start, left.end)} not found`);
         }

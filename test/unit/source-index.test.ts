@@ -2,30 +2,14 @@
 // instead of walking the tree (missing-no-grad asked once per evaluation function, which was
 // quadratic on long files): the answers must be exactly what a walk finds.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initPythonParser, parsePython } from '../../server/src/engine/python/parser';
 import { PythonSource } from '../../server/src/engine/python/source';
-import { field, walk, type PyNode } from '../../server/src/engine/python/tree';
+import { field, type PyNode } from '../../server/src/engine/python/tree';
+import { nodesByWalking, pythonFiles } from '../support/python-files';
 
 const ROOT = join(__dirname, '..', '..', '..');
-
-function pythonFiles(dir: string, out: string[] = []): string[] {
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const full = join(dir, entry.name);
-    if (entry.isDirectory()) pythonFiles(full, out);
-    else if (entry.name.endsWith('.py')) out.push(full);
-  }
-  return out;
-}
-
-function descendants(node: PyNode, type: string): PyNode[] {
-  const found: PyNode[] = [];
-  walk(node, (n) => {
-    if (n.type === type) found.push(n);
-  });
-  return found;
-}
 
 /** Texts with syntax errors too: cut at random places, brackets left open. */
 function variants(text: string): string[] {
@@ -55,10 +39,10 @@ describe('PythonSource call indexes', () => {
     for (const file of files) {
       for (const text of variants(readFileSync(file, 'utf8'))) {
         const source = new PythonSource(text, parsePython(text));
-        const all = descendants(source.root, 'call');
+        const all = nodesByWalking(source.root, 'call');
         for (const scope of [source.root, ...source.nodes('function_definition'), ...source.nodes('block'), ...all]) {
           scopes++;
-          assertSameNodes(source.nodesWithin('call', scope), descendants(scope, 'call'), `${file}: calls inside ${scope.type} at ${scope.start}`);
+          assertSameNodes(source.nodesWithin('call', scope), nodesByWalking(scope, 'call'), `${file}: calls inside ${scope.type} at ${scope.start}`);
         }
         const names = new Set(all.map((c) => field(c, 'function')).filter((f) => f?.type === 'identifier').map((f) => source.textOf(f!)));
         for (const name of [...names, 'no_such_function']) {

@@ -2,21 +2,13 @@
 // produce exactly the tree that web-tree-sitter's public cursor API produces, and leave the
 // library in a state where parsing and copying go on working.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { copyTree, initPythonParser, parserInput, pythonParser } from '../../server/src/engine/python/parser';
 import type { PyNode } from '../../server/src/engine/python/tree';
+import { pythonFiles } from '../support/python-files';
 
 const ROOT = join(__dirname, '..', '..', '..');
-
-function pythonFiles(dir: string, out: string[] = []): string[] {
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const full = join(dir, entry.name);
-    if (entry.isDirectory()) pythonFiles(full, out);
-    else if (entry.name.endsWith('.py')) out.push(full);
-  }
-  return out;
-}
 
 /** The tree as nested arrays: every field the rules read, parents checked on the way. */
 function shape(node: PyNode, parent: PyNode | null = null): unknown {

@@ -258,13 +258,13 @@ function counterNames(source: PythonSource, loop: PyNode): Set<string> {
     const left = field(current, 'left');
     if (left) walk(left, (n) => void (n.type === 'identifier' && names.add(source.textOf(n))));
   }
-  walk(scope, (n) => {
-    if (n.type === 'augmented_assignment' && /^\+=$/.test(source.textOf(n.children.find((c) => !c.named) ?? n).trim())) {
-      const left = field(n, 'left');
-      if (left?.type === 'identifier') names.add(source.textOf(left));
-      if (left?.type === 'attribute') names.add(source.textOf(left));
-    }
-  });
+  // From the type index: a walk of the whole scope per loop was quadratic on long module-level scripts.
+  for (const n of source.nodesWithin('augmented_assignment', scope)) {
+    if (!/^\+=$/.test(source.textOf(n.children.find((c) => !c.named) ?? n).trim())) continue;
+    const left = field(n, 'left');
+    if (left?.type === 'identifier') names.add(source.textOf(left));
+    if (left?.type === 'attribute') names.add(source.textOf(left));
+  }
   return names;
 }
 

@@ -243,7 +243,10 @@ function peftUse(source: PythonSource): PeftUse {
     const name = field(argument, 'name');
     return name !== null && ['peft_config', 'use_peft', 'lora_config'].includes(source.textOf(name));
   });
-  for (const node of untied ? [] : source.nodes('identifier')) {
+  // A PEFT-family name comes from an import that spells the module: without one in the text, no
+  // identifier can resolve to it (and the walk over every identifier is skipped).
+  const importsPeftFamily = /\b(peft|unsloth|adapters)\b/.test(source.text);
+  for (const node of untied || !importsPeftFamily ? [] : source.nodes('identifier')) {
     if (node.parent?.type === 'attribute' && field(node.parent, 'object') !== node) continue;
     if (ancestor(node, ['import_statement', 'import_from_statement']) || tied.some((call) => isAncestorOf(call, node))) continue;
     const qualified = source.qualifiedName(node);

@@ -41,23 +41,50 @@ export interface TrainingLoop {
 }
 
 /**
- * Hand-written training loops: the innermost `for`/`while` whose body has both a backward() and an
- * optimizer step(). Forward + backward without a step (saliency maps) is not training.
+ * The loops whose body holds a call, innermost first: walking up from the call to the first
+ * function, class or lambda (what callsWithin does not enter), keeping each loop whose body the path
+ * comes through (not its header or `else`).
  */
-export function trainingLoops(source: PythonSource): TrainingLoop[] {
+function loopsAround(call: PyNode): PyNode[] {
+  const loops: PyNode[] = [];
+  let child = call;
+  for (let current = call.parent; current; child = current, current = current.parent) {
+    if (current.type === 'function_definition' || current.type === 'class_definition' || current.type === 'lambda') break;
+    if (LOOP_TYPES.includes(current.type) && field(current, 'body') === child) loops.push(current);
+  }
+  return loops;
+}
+
+const loopsBySource = new WeakMap<PythonSource, readonly TrainingLoop[]>();
+
+/**
+ * Hand-written training loops: the innermost `for`/`while` whose body has both a backward() and an
+ * optimizer step(). Forward + backward without a step (saliency maps) is not training. Found from
+ * the backward() and step() calls up to their loops (walking every loop's body was quadratic in
+ * nested loops), once per source: most rules ask.
+ */
+export function trainingLoops(source: PythonSource): readonly TrainingLoop[] {
+  const known = loopsBySource.get(source);
+  if (known) return known;
+  // For each loop, its first backward() and first optimizer step() in source order (what a walk of its body meets first).
+  const backwards = new Map<PyNode, PyNode>();
+  for (const call of source.methodCalls('backward')) for (const loop of loopsAround(call)) if (!backwards.has(loop)) backwards.set(loop, call);
+  const steps = new Map<PyNode, PyNode>();
+  for (const call of source.methodCalls('step')) {
+    if (!isOptimizerStep(source, call)) continue;
+    for (const loop of loopsAround(call)) if (!steps.has(loop)) steps.set(loop, call);
+  }
   const candidates: TrainingLoop[] = [];
-  for (const loop of LOOP_TYPES.flatMap((t) => source.nodes(t))) {
-    const body = field(loop, 'body');
-    if (!body) continue;
-    const calls = callsWithin(body);
-    const backward = calls.find((c) => isBackwardCall(source, c));
-    const step = calls.find((c) => isOptimizerStep(source, c));
-    if (backward && step) candidates.push({ loop, backward, step });
+  for (const [loop, backward] of backwards) {
+    const step = steps.get(loop);
+    if (step) candidates.push({ loop, backward, step });
   }
   // Keep the innermost: drop a loop when a loop inside it also has both calls. Gradient
   // accumulation (backward in an inner micro-step loop, step outside it) keeps the outer loop.
   const found = candidates.filter((outer) => !candidates.some((inner) => inner !== outer && isAncestorOf(outer.loop, inner.loop)));
-  return found.sort((a, b) => a.loop.start - b.loop.start);
+  found.sort((a, b) => a.loop.start - b.loop.start);
+  loopsBySource.set(source, found);
+  return found;
 }
 
 /** The outermost loop around a training loop that is still inside the same function (the epoch loop). */
