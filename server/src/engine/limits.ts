@@ -1,3 +1,5 @@
+import { afterPythonString } from './text';
+
 /**
  * Cheap checks, run on the raw text before any parser sees it, that keep hostile or generated
  * input from hanging or crashing the process that analyses it (the language server above all).
@@ -103,15 +105,9 @@ export function pythonNestingExceeds(text: string, limit: number): boolean {
       if (end < 0) return false;
       scanner.lastIndex = end;
     } else if (c === 0x22 /* " */ || c === 0x27 /* ' */) {
-      const triple = text.charCodeAt(i + 1) === c && text.charCodeAt(i + 2) === c;
-      let j = triple ? i + 3 : i + 1;
-      for (; j < text.length; j++) {
-        const d = text.charCodeAt(j);
-        if (d === 0x5c) j++;
-        else if (triple ? d === c && text.charCodeAt(j + 1) === c && text.charCodeAt(j + 2) === c : d === c || d === 0x0a) break;
-      }
-      if (j >= text.length) return false;
-      scanner.lastIndex = triple ? j + 3 : j + 1;
+      const next = afterPythonString(text, i);
+      if (next > text.length) return false;
+      scanner.lastIndex = next;
     } else if (c === 0x28 /* ( */ || c === 0x5b || c === 0x7b) {
       if (++depth > limit) return true;
     } else if (depth > 0) depth--;

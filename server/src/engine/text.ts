@@ -82,3 +82,21 @@ export function indentOf(line: string): string {
   const match = /^[ \t]*/.exec(line);
   return match ? match[0] : '';
 }
+
+/**
+ * Just past a Python string literal whose opening quote is at `start`: after its closing quote(s),
+ * or after the line break that ends an unclosed one-quote string. Beyond `text.length` when the
+ * literal is still open at the end of the text. A backslash skips the character after it; string
+ * prefixes (f, r, b) do not change where a literal ends.
+ */
+export function afterPythonString(text: string, start: number): number {
+  const quote = text.charCodeAt(start);
+  const triple = text.charCodeAt(start + 1) === quote && text.charCodeAt(start + 2) === quote;
+  let j = triple ? start + 3 : start + 1;
+  for (; j < text.length; j++) {
+    const d = text.charCodeAt(j);
+    if (d === 0x5c) j++;
+    else if (triple ? d === quote && text.charCodeAt(j + 1) === quote && text.charCodeAt(j + 2) === quote : d === quote || d === 0x0a) break;
+  }
+  return triple ? j + 3 : j + 1;
+}

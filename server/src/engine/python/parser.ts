@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Language, Parser, type Tree } from 'web-tree-sitter';
 import { DocumentTooLargeError, MAX_SYNTAX_NODES } from '../limits';
+import { afterPythonString } from '../text';
 import { CursorWalker } from './cursor-walk';
 import { setTypeIndex, type PyNode } from './tree';
 
@@ -74,17 +75,8 @@ export function parserInput(text: string): string {
       continue;
     }
     lineStart = false;
-    if (c === 0x22 || c === 0x27) {
-      // Skip the string (a triple-quoted one may hold lines that start with #).
-      const triple = text.charCodeAt(i + 1) === c && text.charCodeAt(i + 2) === c;
-      let j = triple ? i + 3 : i + 1;
-      for (; j < text.length; j++) {
-        const d = text.charCodeAt(j);
-        if (d === 0x5c) j++;
-        else if (triple ? d === c && text.charCodeAt(j + 1) === c && text.charCodeAt(j + 2) === c : d === c || d === 0x0a) break;
-      }
-      i = triple ? j + 2 : j;
-    }
+    // Skip the string (a triple-quoted one may hold lines that start with #).
+    if (c === 0x22 || c === 0x27) i = afterPythonString(text, i) - 1;
   }
   return out ? out.join('') + text.slice(last) : text;
 }

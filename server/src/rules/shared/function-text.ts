@@ -2,6 +2,7 @@
 // A trigger must hold for every text its rule can fire on, so every answer here errs towards more
 // text: a function's region may run past its real end, never stop short of it.
 
+import { afterPythonString } from '../../engine/text';
 import { GAP } from './triggers';
 
 /** An identifier, Unicode included (a name that ASCII classes would cut in two reads wrong). */
@@ -39,15 +40,8 @@ function extentOf(text: string, start: number, indent: string): { headerEnd: num
   while (i < text.length) {
     const c = text.charCodeAt(i);
     if (c === 0x22 || c === 0x27) {
-      // A string: to its closing quote (a one-quote string also stops at the line's end).
-      const triple = text.charCodeAt(i + 1) === c && text.charCodeAt(i + 2) === c;
-      let j = triple ? i + 3 : i + 1;
-      for (; j < text.length; j++) {
-        const d = text.charCodeAt(j);
-        if (d === 0x5c) j++;
-        else if (triple ? d === c && text.charCodeAt(j + 1) === c && text.charCodeAt(j + 2) === c : d === c || d === 0x0a) break;
-      }
-      i = triple ? j + 3 : j + 1;
+      // A string, to its closing quote (a one-quote string also stops at the line's end).
+      i = afterPythonString(text, i);
       continue;
     }
     if (c === 0x23 /* # */) {
