@@ -77,6 +77,7 @@ describe('functions read from raw text', () => {
       'def validate(\n    m,\n    loader,\n):\n    m(loader)\n',
       'def predict(x): return classifier(x)\nclassifier = load()\n',
       'async def infer(x):\n    """Docs\ndef other():\n    """\n    return m(x)\nm = load()\n',
+      'print = load()\ndef evaluate(x):\n    return print(x)\n',
     ];
     for (const text of through) assert.equal(evaluationMayCallModel(text), true, text);
     const skipped = [

@@ -112,7 +112,7 @@ export const MODEL_EVIDENCE = new RegExp(`${MODEL_CALL.source}|\\bnn\\b|load|tor
 const FORWARD_CALL = new RegExp(`\\.${GAP}forward${GAP}\\(`);
 
 /** Python keywords that may stand before a bracket: never a callee. */
-const KEYWORDS = new Set(['and', 'as', 'assert', 'await', 'del', 'elif', 'else', 'for', 'from', 'if', 'import', 'in', 'is', 'lambda', 'not', 'or', 'print', 'return', 'while', 'with', 'yield']);
+const KEYWORDS = new Set(['and', 'as', 'assert', 'await', 'del', 'elif', 'else', 'for', 'from', 'if', 'import', 'in', 'is', 'lambda', 'not', 'or', 'return', 'while', 'with', 'yield']);
 
 /**
  * Whether an evaluation function (by isEvalName) may call a torch model, read from the text (for
