@@ -154,6 +154,16 @@ export class LspSession {
   }
 }
 
+/** Statements typingEdit types, a character at a time. */
+const TYPED_STATEMENTS = [
+  'running_loss += loss.item() * inputs.size(0)',
+  'print(f"epoch {epoch}: loss {running_loss / len(loader):.4f}")',
+  'scheduler.step()',
+  'outputs = model(inputs.to(device))',
+  'correct += (outputs.argmax(dim=1) == labels).sum().item()',
+  'torch.save(model.state_dict(), "checkpoint.pt")',
+];
+
 /** A document mirrored on the client side, with realistic incremental edits at varying positions. */
 export class EditedDocument {
   constructor(uri, text, r) {
@@ -240,6 +250,35 @@ export class EditedDocument {
     }
     const at = start;
     return { kind: 'type-char', change: this.apply(at, at, ' ') };
+  }
+
+  /**
+   * One keystroke of someone writing code: a new line is opened after a statement (at that
+   * statement's indentation, before a line that does not continue it) and a statement is typed
+   * there one character per edit, then the next place is picked. Unlike randomEdit, the document
+   * holds at most one unfinished line at a time.
+   */
+  typingEdit() {
+    const r = this.r;
+    if (!this.typing || this.typing.rest.length === 0) {
+      let line = 0;
+      for (let tries = 0; tries < 200; tries++) {
+        line = r.int(this.lineCount - 1);
+        const here = this.lineText(line).trimEnd();
+        const next = this.lineText(line + 1).trim();
+        // A complete simple statement, not one that opens a block, continues, or is followed by a clause.
+        if (here.trim() && !here.trim().startsWith('#') && !/[(\[{,\\:]$/.test(here) && !/^(@|else|elif|except|finally|[)\]}])/.test(next) && this.lineText(line + 1).search(/\S|$/) <= here.search(/\S/)) break;
+      }
+      const text = this.lineText(line);
+      const indent = /^\s*/.exec(text)[0];
+      const at = this.lineStarts[line] + text.length;
+      this.typing = { at: at + 1 + indent.length, rest: [...r.pick(TYPED_STATEMENTS)] };
+      return { kind: 'new-line', change: this.apply(at, at, `\n${indent}`) };
+    }
+    const c = this.typing.rest.shift();
+    const change = this.apply(this.typing.at, this.typing.at, c);
+    this.typing.at += c.length;
+    return { kind: 'type-char', change };
   }
 
   /**
