@@ -439,6 +439,21 @@ async function openAndDiagnose(session, doc) {
   return session.diagnostics(doc.uri);
 }
 
+/** Opens a document, makes `edits` edits with a diagnostic pull after each, closes it: the times after the first `warmup`. */
+async function editLatencies(session, doc, nextEdit, edits, warmup) {
+  await openAndDiagnose(session, doc);
+  const times = [];
+  for (let i = 0; i < edits; i++) {
+    const edit = nextEdit();
+    const t = performance.now();
+    void session.didChange(doc.uri, doc.version, edit.change);
+    await session.diagnostics(doc.uri);
+    if (i >= warmup) times.push(performance.now() - t);
+  }
+  await session.didClose(doc.uri);
+  return times;
+}
+
 async function phaseEditorPull(inputs, r) {
   const session = new LspSession(ROOT, SERVER());
   const out = {};
@@ -518,31 +533,13 @@ async function phaseEditorPull(inputs, r) {
     out.serverMemoryAfter = session.memory();
     // Someone typing statements into the same script, a key per edit (at most one unfinished line).
     const typed = new EditedDocument(pathToFileURL(join(dirname(inputs.trainPath), 'train_typed.py')).href, inputs.trainText, r);
-    await openAndDiagnose(session, typed);
-    const typingTimes = [];
-    for (let i = 0; i < 220; i++) {
-      const edit = typed.typingEdit();
-      t = performance.now();
-      void session.didChange(typed.uri, typed.version, edit.change);
-      await session.diagnostics(typed.uri);
-      if (i >= 20) typingTimes.push(performance.now() - t);
-    }
-    await session.didClose(typed.uri);
+    const typingTimes = await editLatencies(session, typed, () => typed.typingEdit(), 220, 20);
     out.typingMs = { note: 'statements typed a character per edit at random statement ends of the 5,000-line script', edits: typingTimes.length, ...roundSummary(summary(typingTimes)) };
     // The same kind of edits on shorter heads of the script: how latency grows with the file.
     out.bySize = [];
     for (const [size, text] of Object.entries(inputs.editorScripts ?? {})) {
       const small = new EditedDocument(pathToFileURL(join(dirname(inputs.trainPath), `train_${size}.py`)).href, text, r);
-      await openAndDiagnose(session, small);
-      const times = [];
-      for (let i = 0; i < 110; i++) {
-        const edit = small.randomEdit();
-        t = performance.now();
-        void session.didChange(small.uri, small.version, edit.change);
-        await session.diagnostics(small.uri);
-        if (i >= 10) times.push(performance.now() - t);
-      }
-      await session.didClose(small.uri);
+      const times = await editLatencies(session, small, () => small.randomEdit(), 110, 10);
       out.bySize.push({ lines: text.split('\n').length - 1, edits: times.length, ...roundSummary(summary(times)) });
     }
   } finally {
