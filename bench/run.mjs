@@ -580,8 +580,8 @@ async function phaseEditorPush(inputs, r) {
 }
 
 /** The same pull loop (diagnostics only) under --cpu-prof, to see where the server's time goes. */
-async function phaseEditorProfile(tmp, inputs, r) {
-  const dir = join(tmp, 'server-prof');
+async function phaseEditorProfile(tmp, inputs, r, kind = 'random') {
+  const dir = join(tmp, `server-prof-${kind}`);
   mkdirSync(dir, { recursive: true });
   const session = new LspSession(ROOT, SERVER(), ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
   try {
@@ -589,7 +589,7 @@ async function phaseEditorProfile(tmp, inputs, r) {
     const doc = new EditedDocument(pathToFileURL(inputs.trainPath).href, inputs.trainText, r);
     await openAndDiagnose(session, doc);
     for (let i = 0; i < 100; i++) {
-      void session.didChange(doc.uri, doc.version, doc.randomEdit().change);
+      void session.didChange(doc.uri, doc.version, (kind === 'typing' ? doc.typingEdit() : doc.randomEdit()).change);
       await session.diagnostics(doc.uri);
     }
   } finally {
@@ -597,7 +597,7 @@ async function phaseEditorProfile(tmp, inputs, r) {
   }
   const profiles = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(dir, f));
   if (profiles.length === 0) return { note: 'no profile written' };
-  return { workload: '100 edits + diagnostic pulls on the 5,000-line script, server under --cpu-prof', ...analyzeProfiles(profiles, [{ suffix: '/server.js', map: `${SERVER()}.map` }], { top: 12 }) };
+  return { workload: `100 ${kind === 'typing' ? 'typing edits (as 2f)' : 'random edits (as 2a)'} + diagnostic pulls on the 5,000-line script, server under --cpu-prof`, ...analyzeProfiles(profiles, [{ suffix: '/server.js', map: `${SERVER()}.map` }], { top: 12 }) };
 }
 
 /** GC activity between two indexes of session.gc: counts, pauses, and the heap after the last full GC. */
@@ -840,6 +840,15 @@ async function phaseCliProfile(tmp, inputs, tsParse, tsReparse) {
   }
   const reparse = tsReparse(versions).slice(20);
   out.treeSitterReparse = { measured: 'web-tree-sitter tree.edit + parse(text, oldTree), in the bench process, on 200 random edits of the kind 2a makes (same generator and seed, after 20 warm-up edits)', ...roundSummary(summary(reparse)) };
+  // The same on row 2f's typing: one unfinished line at a time, so what remains is the cost of
+  // an open bracket or string re-lexing the rest of the file.
+  const typed = new EditedDocument('file:///reparse-typed.py', inputs.trainText, rng(7));
+  const typedVersions = [typed.text];
+  for (let i = 0; i < 220; i++) {
+    typed.typingEdit();
+    typedVersions.push(typed.text);
+  }
+  out.treeSitterReparseTyping = { measured: 'as treeSitterReparse, on 200 typing edits of the kind 2f makes', ...roundSummary(summary(tsReparse(typedVersions).slice(20))) };
   return out;
 }
 
@@ -918,7 +927,9 @@ function evidenceText() {
   if (ev.cli) lines.push(`CLI CPU profile (${ev.cli.threads} threads, ${ev.cli.sampledMs} ms sampled): ${groups(ev.cli)}`);
   if (ev.treeSitterAlone) lines.push(`tree-sitter parse alone: ${ev.treeSitterAlone.cpuMsPerMB} ms CPU/MB (${ev.treeSitterAlone.nodesPerMB} nodes/MB); greenml check: ${round(results.targets.cliVsRuff?.greenmlCpuMsPerMB, 1)} ms CPU/MB; Ruff warm: ${round((median(results.targets.cliVsRuff?.ruff?.warm?.cpuMs ?? []) ?? NaN) / (results.corpus.pythonTree.bytes / 1e6), 1)} ms CPU/MB`);
   if (ev.treeSitterReparse) lines.push(`tree-sitter incremental re-parse alone, 5,000-line script, 200 edits of the kind 2a makes: median ${fmtMs(ev.treeSitterReparse.median)}, p95 ${fmtMs(ev.treeSitterReparse.p95)}`);
+  if (ev.treeSitterReparseTyping) lines.push(`tree-sitter incremental re-parse alone, 5,000-line script, 200 typing edits of the kind 2f makes: median ${fmtMs(ev.treeSitterReparseTyping.median)}, p95 ${fmtMs(ev.treeSitterReparseTyping.p95)}`);
   if (ev.server) lines.push(`server CPU profile (100 edits, 5,000 lines, ${ev.server.sampledMs} ms sampled): ${groups(ev.server)}`);
+  if (ev.serverTyping) lines.push(`server CPU profile (100 typing edits, 5,000 lines, ${ev.serverTyping.sampledMs} ms sampled): ${groups(ev.serverTyping)}`);
   const e = results.targets.editorPull;
   if (e && !e.error) lines.push(`per edit: server CPU ${e.serverCpuPerEditMs} ms; same-version diagnostics (rules only, no parse) median ${e.sameVersionDiagnosticsMs.median} ms, p95 ${e.sameVersionDiagnosticsMs.p95} ms; code actions with diagnostics p95 ${e.codeActionOnDiagnosticLineMs.p95} ms, elsewhere p95 ${e.codeActionElsewhereMs.p95} ms`);
   const m = results.targets.memory;
@@ -994,6 +1005,7 @@ async function main() {
         log('evidence: CPU profiles...');
         results.evidence = await phaseCliProfile(tmp, inputs, ts.parse, ts.reparseTimes);
         if (remaining() > 40_000) results.evidence.server = await phaseEditorProfile(tmp, inputs, rng(7));
+        if (remaining() > 40_000) results.evidence.serverTyping = await phaseEditorProfile(tmp, inputs, rng(7), 'typing');
       } catch (error) {
         problem('evidence', error);
       }
