@@ -589,7 +589,7 @@ async function phaseEditorProfile(tmp, inputs, r, kind = 'random') {
     const doc = new EditedDocument(pathToFileURL(inputs.trainPath).href, inputs.trainText, r);
     await openAndDiagnose(session, doc);
     for (let i = 0; i < 100; i++) {
-      void session.didChange(doc.uri, doc.version, (kind === 'typing' ? doc.typingEdit() : doc.randomEdit()).change);
+      void session.didChange(doc.uri, doc.version, doc.edit(kind).change);
       await session.diagnostics(doc.uri);
     }
   } finally {
@@ -788,6 +788,17 @@ async function phaseStartup(tmp, inputs) {
 // ---------------------------------------------------------------------------------------------
 // Evidence: where the CLI's time goes
 
+/** A document's texts over `count` edits of one kind (random as row 2a, typing as row 2f), seed 7, the first text included. */
+function versionsAfterEdits(text, kind, count) {
+  const doc = new EditedDocument('file:///reparse.py', text, rng(7));
+  const versions = [doc.text];
+  for (let i = 0; i < count; i++) {
+    doc.edit(kind);
+    versions.push(doc.text);
+  }
+  return versions;
+}
+
 async function phaseCliProfile(tmp, inputs, tsParse, tsReparse) {
   const out = {};
   const dir = join(tmp, 'cli-prof');
@@ -832,22 +843,11 @@ async function phaseCliProfile(tmp, inputs, tsParse, tsReparse) {
   // tree-sitter's incremental re-parse alone, on the editor phase's edits (same seed and script):
   // the floor under 2a before any copy, rule or message. Positions are computed outside the timing.
   noteLoad('tree-sitter re-parse');
-  const doc = new EditedDocument('file:///reparse.py', inputs.trainText, rng(7));
-  const versions = [doc.text];
-  for (let i = 0; i < 220; i++) {
-    doc.randomEdit();
-    versions.push(doc.text);
-  }
-  const reparse = tsReparse(versions).slice(20);
+  const reparse = tsReparse(versionsAfterEdits(inputs.trainText, 'random', 220)).slice(20);
   out.treeSitterReparse = { measured: 'web-tree-sitter tree.edit + parse(text, oldTree), in the bench process, on 200 random edits of the kind 2a makes (same generator and seed, after 20 warm-up edits)', ...roundSummary(summary(reparse)) };
   // The same on row 2f's typing: one unfinished line at a time, so what remains is the cost of
   // an open bracket or string re-lexing the rest of the file.
-  const typed = new EditedDocument('file:///reparse-typed.py', inputs.trainText, rng(7));
-  const typedVersions = [typed.text];
-  for (let i = 0; i < 220; i++) {
-    typed.typingEdit();
-    typedVersions.push(typed.text);
-  }
+  const typedVersions = versionsAfterEdits(inputs.trainText, 'typing', 220);
   out.treeSitterReparseTyping = { measured: 'as treeSitterReparse, on 200 typing edits of the kind 2f makes', ...roundSummary(summary(tsReparse(typedVersions).slice(20))) };
   return out;
 }

@@ -258,6 +258,11 @@ export class EditedDocument {
    * there one character per edit, then the next place is picked. Unlike randomEdit, the document
    * holds at most one unfinished line at a time.
    */
+  /** One edit of the named kind: 'typing' (typingEdit, row 2f) or anything else (randomEdit, row 2a). */
+  edit(kind) {
+    return kind === 'typing' ? this.typingEdit() : this.randomEdit();
+  }
+
   typingEdit() {
     const r = this.r;
     if (!this.typing || this.typing.rest.length === 0) {
